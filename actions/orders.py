@@ -1,0 +1,147 @@
+"""Order status: the verification form and the answer from the order database.
+
+The form collects an order number and an email; ``ValidateOrderStatusForm``
+checks the pair against the order source before anything about the order is
+said. A failed check gives the same answer whether the order is unknown or the
+email is wrong, and after ``MAX_VERIFICATION_FAILURES`` the form ends and the
+shopper is offered a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import resources
+from actions.order_messages import describe_order, is_late
+from aisle.order_source import OrderView, normalise_email, normalise_order_number
+
+logger = logging.getLogger(__name__)
+
+MAX_VERIFICATION_FAILURES = 3
+ORDER_NUMBER_PATTERN = re.compile(r"^\d{5}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+class ValidateOrderStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_order_status_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Ends the form (no slots left to ask) once the shopper is out of attempts."""
+        if _failures(tracker) >= MAX_VERIFICATION_FAILURES:
+            return []
+        return domain_slots
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = normalise_order_number(str(value))
+        if not ORDER_NUMBER_PATTERN.match(number):
+            dispatcher.utter_message(text="Order numbers have 5 digits, like 10482.")
+            return {"order_number": None}
+        return {"order_number": number}
+
+    def validate_order_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = normalise_email(str(value))
+        if not EMAIL_PATTERN.match(email):
+            dispatcher.utter_message(text="That doesn't look like an email address (name@example.com).")
+            return {"order_email": None}
+        return {"order_email": email}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validates each slot's format, then checks ownership once both are known."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        return events + _verify_ownership(dispatcher, tracker)
+
+
+def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    number = tracker.get_slot("order_number")
+    email = tracker.get_slot("order_email")
+    if not number or not email or tracker.get_slot("verified_order") == number:
+        return []
+    try:
+        owns_order = resources.order_source().verify_owner(number, email)
+    except SQLAlchemyError:
+        logger.exception("Order database unavailable while verifying order %s", number)
+        dispatcher.utter_message(response="utter_order_lookup_failed")
+        return [SlotSet("order_number", None), SlotSet("order_email", None)]
+    if owns_order:
+        return [SlotSet("verified_order", number)]
+    failures = _failures(tracker) + 1
+    logger.info("Order verification failed (%d of %d)", failures, MAX_VERIFICATION_FAILURES)
+    if failures < MAX_VERIFICATION_FAILURES:
+        dispatcher.utter_message(response="utter_order_not_verified")
+    return [
+        SlotSet("verification_failures", float(failures)),
+        SlotSet("order_number", None),
+        SlotSet("order_email", None),
+    ]
+
+
+def _failures(tracker: Tracker) -> int:
+    return int(tracker.get_slot("verification_failures") or 0)
+
+
+class ActionOrderStatus(Action):
+    """Tells a verified shopper where their order is."""
+
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        number = tracker.get_slot("verified_order")
+        if not number:
+            if _failures(tracker) >= MAX_VERIFICATION_FAILURES:
+                dispatcher.utter_message(response="utter_verification_limit")
+            else:
+                dispatcher.utter_message(response="utter_order_not_verified")
+            return []
+        try:
+            order = resources.order_source().get_order(number)
+        except SQLAlchemyError:
+            logger.exception("Order database unavailable while reading order %s", number)
+            dispatcher.utter_message(response="utter_order_lookup_failed")
+            return []
+        if order is None:  # verified a moment ago, deleted since
+            dispatcher.utter_message(response="utter_order_not_verified")
+            return [SlotSet("verified_order", None)]
+        dispatcher.utter_message(text=describe_order(order))
+        if is_late(order):
+            dispatcher.utter_message(
+                text="Would you like me to connect you with a person about this delay?",
+                buttons=[
+                    {"title": "Yes, talk to a person", "payload": "/human_handoff"},
+                    {"title": "No thanks", "payload": "/deny"},
+                ],
+            )
+        return [SlotSet("order_status", _overall_status(order))]
+
+
+def _overall_status(order: OrderView) -> str:
+    """One word for the conversation tests and the handoff context: the worst parcel's state."""
+    if order.status in {"cancelled", "processing", "delivered"} or not order.shipments:
+        return order.status
+    if is_late(order):
+        return "delayed"
+    return "in_transit"

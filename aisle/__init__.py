@@ -1,0 +1,1 @@
+"""Aisle's shared core: settings, the shop database and the demo shop."""

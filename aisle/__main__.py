@@ -1,0 +1,57 @@
+"""Command line for the shop database: ``python -m aisle migrate|seed``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from aisle import migrate
+from aisle.database import session_scope
+from aisle.models import Product
+from aisle.settings import get_settings
+
+
+def seed() -> None:
+    """Creates the demo shop unless the database already has products, then exports them.
+
+    Seeding never writes over existing data: to rebuild the demo shop, delete
+    the database first (``make clean-data``).
+    """
+    from aisle.demo import export_products_jsonl, generate_shop
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    with session_scope() as session:
+        existing = session.scalar(select(func.count()).select_from(Product)) or 0
+    if existing:
+        print(f"Demo shop already seeded ({existing} products).")
+    else:
+        started = time.perf_counter()
+        with session_scope() as session:
+            summary = generate_shop(session, seed=settings.demo_seed)
+        print(f"Seeded the demo shop in {time.perf_counter() - started:.1f} s: {summary.as_dict()}")
+    with session_scope() as session:
+        count = export_products_jsonl(session, settings.products_file)
+    print(f"Exported {count} products to {settings.products_file}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aisle", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the shop database schema up to date")
+    commands.add_parser("seed", help="migrate, create the demo shop if empty, export its products")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command == "migrate":
+        migrate.upgrade(get_settings().database_url)
+    else:
+        seed()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

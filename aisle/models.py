@@ -1,0 +1,238 @@
+"""The shop's data model: catalog, customers, orders, fulfilment, returns, handoffs.
+
+Typed SQLAlchemy 2 models shared by the actions (which answer shoppers from
+them), the gateway (which lists handoffs) and the demo shop generator. The
+schema itself is owned by the Alembic migrations in ``aisle/migrations``; keep
+the two in step (``make migration`` autogenerates a revision from this file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(10, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    brand: Mapped[str] = mapped_column(String(80), index=True)
+    category: Mapped[str] = mapped_column(String(200), index=True)
+    """Category path, most general first: ``"Outdoor > Jackets > Rain jackets"``."""
+    price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    rating: Mapped[float]
+    rating_count: Mapped[int]
+    image_url: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime]
+
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductVariant.sku"
+    )
+
+    @property
+    def colours(self) -> list[str]:
+        return sorted({variant.colour for variant in self.variants})
+
+    @property
+    def stock(self) -> int:
+        return sum(variant.stock for variant in self.variants)
+
+
+class ProductVariant(Base):
+    __tablename__ = "product_variants"
+
+    sku: Mapped[str] = mapped_column(String(48), primary_key=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), index=True)
+    colour: Mapped[str] = mapped_column(String(40))
+    size: Mapped[str] = mapped_column(String(20))
+    stock: Mapped[int]
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Stored lower-cased; compare against lower-cased input."""
+    name: Mapped[str] = mapped_column(String(120))
+    postcode: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    """What the shopper sees and types, e.g. ``"10482"``."""
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    """One of ``processing``, ``shipped``, ``delivered``, ``cancelled``."""
+    placed_at: Mapped[dt.datetime]
+    shipping_name: Mapped[str] = mapped_column(String(120))
+    shipping_address: Mapped[str] = mapped_column(String(300))
+    shipping_postcode: Mapped[str] = mapped_column(String(16))
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    cancelled_at: Mapped[dt.datetime | None]
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
+    )
+    returns: Mapped[list[ReturnRequest]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="ReturnRequest.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("product_variants.sku"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    colour: Mapped[str] = mapped_column(String(40))
+    size: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    final_sale: Mapped[bool] = mapped_column(default=False)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    carrier: Mapped[str] = mapped_column(String(40))
+    tracking_number: Mapped[str] = mapped_column(String(40), unique=True)
+    tracking_url: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))
+    """One of ``label_created``, ``in_transit``, ``delayed``, ``delivered``."""
+    shipped_at: Mapped[dt.datetime | None]
+    estimated_delivery: Mapped[dt.date | None]
+    delivered_at: Mapped[dt.datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    events: Mapped[list[ShipmentEvent]] = relationship(
+        back_populates="shipment",
+        cascade="all, delete-orphan",
+        order_by="ShipmentEvent.occurred_at",
+    )
+
+
+class ShipmentEvent(Base):
+    """One carrier scan, newest last."""
+
+    __tablename__ = "shipment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    occurred_at: Mapped[dt.datetime]
+    location: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(200))
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class ReturnRequest(Base):
+    """A return merchandise authorisation (RMA) for items of one order."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rma_number: Mapped[str] = mapped_column(String(20), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    """One of ``requested``, ``received``, ``refunded``, ``rejected``."""
+    reason: Mapped[str] = mapped_column(String(200))
+    resolution: Mapped[str] = mapped_column(String(20))
+    """One of ``refund``, ``exchange``, ``store_credit``."""
+    created_at: Mapped[dt.datetime]
+
+    order: Mapped[Order] = relationship(back_populates="returns")
+    items: Mapped[list[ReturnItem]] = relationship(
+        back_populates="return_request", cascade="all, delete-orphan"
+    )
+
+
+class ReturnItem(Base):
+    __tablename__ = "return_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id"))
+    quantity: Mapped[int]
+
+    return_request: Mapped[ReturnRequest] = relationship(back_populates="items")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(20))
+    """One of ``original_payment``, ``store_credit``."""
+    status: Mapped[str] = mapped_column(String(20))
+    """One of ``pending``, ``approved``, ``paid``."""
+    created_at: Mapped[dt.datetime]
+    paid_at: Mapped[dt.datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class Handoff(Base):
+    """A conversation handed to a human, with what the bot knew at that moment."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    """One of ``waiting``, ``active``, ``closed``."""
+    reason: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(Text)
+    latest_intent: Mapped[str | None] = mapped_column(String(80))
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """``[{"sender": "shopper"|"bot", "text": ..., "timestamp": ...}]``, oldest first."""
+    slots: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]

@@ -1,0 +1,148 @@
+"""Where order facts come from, and the ownership check that guards them.
+
+Actions ask an ``OrderSource`` instead of querying tables directly, so the same
+conversations work on the shop's own database today and on a shop platform's
+API later. Every source answers ``verify_owner`` before ``get_order`` is used:
+no order detail leaves this module for a shopper who has not proved the order
+is theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from aisle.database import session_scope
+from aisle.models import Customer, Order, Shipment
+
+# Compared against when the order does not exist, so that "no such order" and
+# "wrong email" take the same time and give the same answer.
+_NO_SUCH_OWNER = "no-such-order@invalid"
+
+
+@dataclass(frozen=True)
+class ScanEvent:
+    occurred_at: dt.datetime
+    location: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    status: str
+    shipped_at: dt.datetime | None
+    estimated_delivery: dt.date | None
+    delivered_at: dt.datetime | None
+    last_scan: ScanEvent | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    title: str
+    colour: str
+    size: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What a verified shopper may be told about one order."""
+
+    number: str
+    status: str
+    placed_at: dt.datetime
+    total: Decimal
+    currency: str
+    cancelled_at: dt.datetime | None
+    items: tuple[ItemView, ...]
+    shipments: tuple[ShipmentView, ...]
+
+
+class OrderSource(Protocol):
+    def verify_owner(self, order_number: str, email: str) -> bool:
+        """Tells whether ``email`` is the email of the order's customer."""
+
+    def get_order(self, order_number: str) -> OrderView | None:
+        """Returns the order, or None when there is no such order."""
+
+
+def normalise_order_number(text: str) -> str:
+    """Strips what shoppers type around an order number ("#10482 " -> "10482")."""
+    return text.strip().lstrip("#").strip()
+
+
+def normalise_email(text: str) -> str:
+    return text.strip().lower()
+
+
+def emails_match(expected: str, given: str) -> bool:
+    """Compares in constant time, so response timing says nothing about the email."""
+    return hmac.compare_digest(
+        normalise_email(expected).encode(), normalise_email(given).encode()
+    )
+
+
+class SqlOrderSource:
+    """Orders from the shop's own database (SQLite or PostgreSQL)."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self._database_url = database_url
+
+    def verify_owner(self, order_number: str, email: str) -> bool:
+        with session_scope(self._database_url) as session:
+            owner_email = session.scalar(
+                select(Customer.email)
+                .join(Order, Order.customer_id == Customer.id)
+                .where(Order.number == normalise_order_number(order_number))
+            )
+        return emails_match(owner_email or _NO_SUCH_OWNER, email) and owner_email is not None
+
+    def get_order(self, order_number: str) -> OrderView | None:
+        with session_scope(self._database_url) as session:
+            order = session.scalar(
+                select(Order)
+                .where(Order.number == normalise_order_number(order_number))
+                .options(
+                    selectinload(Order.items),
+                    selectinload(Order.shipments).selectinload(Shipment.events),
+                )
+            )
+            return _order_view(order) if order is not None else None
+
+
+def _order_view(order: Order) -> OrderView:
+    return OrderView(
+        number=order.number,
+        status=order.status,
+        placed_at=order.placed_at,
+        total=order.total,
+        currency=order.currency,
+        cancelled_at=order.cancelled_at,
+        items=tuple(
+            ItemView(item.title, item.colour, item.size, item.quantity) for item in order.items
+        ),
+        shipments=tuple(_shipment_view(shipment) for shipment in order.shipments),
+    )
+
+
+def _shipment_view(shipment: Shipment) -> ShipmentView:
+    last = shipment.events[-1] if shipment.events else None
+    return ShipmentView(
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        status=shipment.status,
+        shipped_at=shipment.shipped_at,
+        estimated_delivery=shipment.estimated_delivery,
+        delivered_at=shipment.delivered_at,
+        last_scan=ScanEvent(last.occurred_at, last.location, last.description) if last else None,
+    )

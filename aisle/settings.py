@@ -1,0 +1,59 @@
+"""Aisle's configuration, read once from the environment.
+
+Every part of Aisle (gateway, actions, catalog tools, demo seeding) reads its
+settings here, so an operator has a single list of knobs. Each field maps to an
+environment variable ``AISLE_<FIELD NAME>``; the defaults run the embedded demo
+(SQLite files under ``var/``, services on localhost).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Run-time settings; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="AISLE_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'shop.db'}",
+        description="SQLAlchemy URL of the shop database (orders, products, handoffs).",
+    )
+    index_dir: Path = Field(
+        default=VAR_DIR / "index",
+        description="Folder holding the catalog's FAISS index and id map.",
+    )
+    products_file: Path = Field(
+        default=VAR_DIR / "demo" / "products.jsonl",
+        description="Product export the catalog index is built from.",
+    )
+    rasa_url: str = Field(
+        default="http://127.0.0.1:5005",
+        description="Base URL of the Rasa server the gateway talks to.",
+    )
+    rasa_timeout_seconds: float = Field(
+        default=30.0, description="How long the gateway waits for one Rasa turn."
+    )
+    gateway_host: str = Field(default="127.0.0.1", description="Gateway bind address.")
+    gateway_port: int = Field(default=8000, description="Gateway port.")
+    max_message_chars: int = Field(
+        default=2000, description="Longest shopper message the gateway accepts."
+    )
+    demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
+    search_results: int = Field(
+        default=5, description="How many products one search answer shows."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Returns the process-wide settings, read from the environment on first use."""
+    return Settings()

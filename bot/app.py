@@ -1,0 +1,66 @@
+"""Assembles the gateway: routers, static files, the shared Rasa client.
+
+``create_app`` takes its collaborators as arguments so tests (and later the
+agent console or auth work) can build an app around a fake Rasa or another
+database without patching; ``app`` is the default instance for
+``uvicorn bot.app:app``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from aisle.settings import Settings, get_settings
+from bot import api, images, pages, ws
+from bot.chat import ChatError
+from bot.rasa_client import RasaClient
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, rasa_client: RasaClient | None = None) -> FastAPI:
+    """Builds a gateway app.
+
+    Args:
+        settings: Defaults to the process-wide settings (environment).
+        rasa_client: Defaults to a client of ``settings.rasa_url``; the app's
+            lifespan opens and closes it.
+    """
+    settings = settings or get_settings()
+    rasa = rasa_client or RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with rasa:
+            logger.info("Aisle demo shop: %s", demo_url(settings))
+            yield
+
+    app = FastAPI(title="Aisle gateway", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.rasa = rasa
+    app.add_exception_handler(ChatError, api.chat_error_handler)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (pages, ws, api, images):
+        app.include_router(module.router)
+    return app
+
+
+def demo_url(settings: Settings) -> str:
+    """The demo page's address as a browser on this machine would open it."""
+    host = settings.gateway_host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.gateway_port}/"
+
+
+app = create_app()

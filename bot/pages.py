@@ -1,0 +1,77 @@
+"""Server-rendered HTML pages: the demo shop (``/``) and the agent page (``/agent``).
+
+Templates are rendered by a Jinja2 environment with autoescaping on for every
+template whatever its extension, because both pages show text that came from
+shoppers or the catalog. Pages load no inline script or style, so a strict
+Content-Security-Policy can back the escaping up.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from bot import store
+from bot.deps import SettingsDep
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' https: data:; connect-src 'self' ws: wss:; "
+    "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def shop_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """The demo shop: best-rated products and the chat widget."""
+    note = None
+    try:
+        products = store.featured_products(settings.database_url)
+    except store.DatabaseUnavailable:
+        products = []
+        note = "The shop database is not available yet, so no products are shown."
+    if not products and note is None:
+        note = "The shop has no products yet: seed the demo database and reload."
+    return _render(request, "shop.html", {"products": products, "note": note})
+
+
+@router.get("/agent", response_class=HTMLResponse)
+def agent_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """Lists handoffs for human agents, newest first, with each transcript folded.
+
+    The page has no login yet: the next step for it is agent authentication,
+    before the gateway is exposed beyond a trusted network.
+    """
+    note = None
+    try:
+        handoffs = store.list_handoffs(settings.database_url)
+    except store.DatabaseUnavailable:
+        handoffs = []
+        note = "The shop database is not available, so handoffs cannot be listed."
+    return _render(request, "agent.html", {"handoffs": handoffs, "note": note})
+
+
+def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response

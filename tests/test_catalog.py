@@ -1,0 +1,345 @@
+"""Tests of the catalog package with the real packaged model (no mocks).
+
+A hand-written catalog of ~30 products of distinct kinds is embedded once per
+module; queries are phrased without copying product titles, so passing means
+the search understands meaning, not just shared words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from catalog import (
+    EMBEDDING_DIM,
+    MODEL_NAME,
+    CatalogIndex,
+    CatalogProduct,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ProductFileError,
+    SearchHit,
+    encode,
+    load_encoder,
+    product_text,
+    read_products_jsonl,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _product(
+    id: str, title: str, brand: str, category: str, colours: list[str], description: str
+) -> dict[str, Any]:
+    """Returns one export record with plausible values for the fields search ignores."""
+    return {
+        "id": id,
+        "title": title,
+        "description": description,
+        "brand": brand,
+        "category": category,
+        "price": 49.0,
+        "currency": "EUR",
+        "rating": 4.4,
+        "rating_count": 120,
+        "image_url": f"https://example.test/img/{id}.jpg",
+        "colours": colours,
+        "sizes": ["M", "L"],
+        "in_stock": True,
+        "variants": [{"sku": f"{id}-{c.lower()}-m", "colour": c, "size": "M", "stock": 3} for c in colours],
+    }
+
+
+PRODUCTS: list[dict[str, Any]] = [
+    _product("rain-jacket-01", "Stormline Waterproof Rain Jacket", "Northpeak", "Outdoor > Jackets > Rain jackets", ["Navy", "Red"], "Fully taped seams and a 20,000 mm waterproof membrane keep you dry in downpours; adjustable hood."),
+    _product("rain-jacket-02", "Packable Rain Shell", "Driftwood", "Outdoor > Jackets > Rain jackets", ["Yellow"], "Lightweight shell that packs into its own pocket, for showers on the trail or the commute."),
+    _product("down-jacket-01", "Summit Down Puffer Jacket", "Northpeak", "Outdoor > Jackets > Insulated jackets", ["Black"], "800-fill goose down for cold winter days; warm and compressible."),
+    _product("hiking-boots-01", "Trailmaster Leather Hiking Boots", "Bergson", "Footwear > Boots > Hiking boots", ["Brown"], "Full-grain leather boots with ankle support and a grippy lug sole for rocky mountain trails."),
+    _product("hiking-boots-02", "Ridge Mid GTX Walking Boots", "Alpenrock", "Footwear > Boots > Hiking boots", ["Grey", "Green"], "Mid-cut trekking boots with a breathable waterproof lining."),
+    _product("running-shoes-01", "Velocity Cushioned Running Shoes", "Stride", "Footwear > Shoes > Running shoes", ["White", "Blue"], "Responsive foam midsole for road runs, tempo sessions and marathons."),
+    _product("running-shoes-02", "Fellrunner Trail Running Shoes", "Stride", "Footwear > Shoes > Running shoes", ["Orange"], "Aggressive grip for muddy off-road running."),
+    _product("tent-01", "Ultralight Two-Person Backpacking Tent", "Basecamp", "Outdoor > Camping > Tents", ["Green"], "Freestanding 1.4 kg dome tent for two, quick to pitch on multi-day hikes."),
+    _product("tent-02", "Family Camping Tent for Six", "Basecamp", "Outdoor > Camping > Tents", ["Blue"], "Spacious tunnel tent with three bedrooms and a living area for family campsite holidays."),
+    _product("sleeping-bag-01", "Three-Season Mummy Sleeping Bag", "Basecamp", "Outdoor > Camping > Sleeping bags", ["Red"], "Synthetic fill rated to -5 C for nights under canvas."),
+    _product("frying-pan-01", "Cast Iron Skillet 26 cm", "Forge & Hearth", "Kitchen > Cookware > Frying pans", ["Black"], "Pre-seasoned cast iron frying pan for searing steak, frying eggs and oven baking."),
+    _product("saucepan-01", "Stainless Steel Saucepan with Lid", "Forge & Hearth", "Kitchen > Cookware > Saucepans", ["Silver"], "Tri-ply 2 litre pot for sauces, soups and boiling pasta; induction ready."),
+    _product("chef-knife-01", "Damascus Chef's Knife 20 cm", "Kiruto", "Kitchen > Knives", ["Silver"], "Razor-sharp blade for slicing, dicing and chopping vegetables."),
+    _product("kettle-01", "Electric Kettle 1.7 L", "Homely", "Kitchen > Appliances > Kettles", ["White"], "Boils water for tea in under three minutes; auto shut-off."),
+    _product("coffee-grinder-01", "Conical Burr Coffee Grinder", "Homely", "Kitchen > Appliances > Coffee", ["Black"], "Grinds beans from espresso-fine to French-press coarse."),
+    _product("yoga-mat-01", "Non-Slip Yoga Mat 6 mm", "Lotus Flow", "Sports > Yoga > Mats", ["Purple", "Teal"], "Cushioned, grippy mat for yoga, pilates and floor stretching."),
+    _product("dumbbells-01", "Adjustable Dumbbell Set 2-24 kg", "IronWorks", "Sports > Strength > Weights", ["Black"], "Dial-select weights for strength training at home."),
+    _product("wool-socks-01", "Merino Wool Hiking Socks (3 pairs)", "Bergson", "Clothing > Socks", ["Grey"], "Warm, cushioned merino socks that stay odour-free on long walks."),
+    _product("tshirt-01", "Organic Cotton Crew T-Shirt", "Plainsong", "Clothing > Tops > T-shirts", ["White", "Black"], "Soft everyday tee in heavyweight organic cotton."),
+    _product("sunglasses-01", "Polarised Sport Sunglasses", "Glare", "Accessories > Eyewear", ["Black"], "UV400 polarised lenses cut glare on water and snow."),
+    _product("backpack-01", "Trekker 40 L Hiking Backpack", "Basecamp", "Outdoor > Bags > Backpacks", ["Green"], "Ventilated back panel and hip belt for carrying gear on day hikes."),
+    _product("water-bottle-01", "Insulated Stainless Steel Water Bottle 750 ml", "Thermo", "Outdoor > Hydration", ["Teal"], "Double-wall vacuum insulation keeps drinks cold for 24 hours or hot for 12."),
+    _product("headlamp-01", "Rechargeable LED Headlamp 400 lm", "Lumen", "Outdoor > Lighting", ["Black"], "Hands-free light worn on the head for night hikes, camping and running in the dark."),
+    _product("bike-helmet-01", "Aero Road Cycling Helmet", "Spoke", "Sports > Cycling > Helmets", ["White"], "Lightweight, well-ventilated helmet for road bikes."),
+    _product("swim-goggles-01", "Anti-Fog Swim Goggles", "Lane", "Sports > Swimming", ["Blue"], "Leak-proof goggles for pool training."),
+    _product("umbrella-01", "Compact Travel Umbrella", "Driftwood", "Accessories > Umbrellas", ["Black"], "Folding windproof umbrella that fits in a bag."),
+    _product("desk-lamp-01", "Dimmable LED Desk Lamp", "Lumen", "Home > Lighting > Desk lamps", ["White"], "Adjustable arm and warm-to-cool light for reading and work."),
+    _product("board-game-01", "Settlers Strategy Board Game", "Meeple", "Toys > Board games", ["Multi"], "Trade, build and settle an island; 3-4 players, ages 10+."),
+    _product("dog-bed-01", "Orthopaedic Memory Foam Dog Bed", "Pawsome", "Pets > Dogs > Beds", ["Grey"], "Supportive bed with a washable cover for large dogs."),
+    _product("earbuds-01", "Wireless Noise-Cancelling Earbuds", "Sonic", "Electronics > Audio > Headphones", ["Black"], "Bluetooth earbuds with 30 h battery life and active noise cancelling."),
+]
+
+# (query, acceptable product ids, must appear within this many top hits)
+RELEVANCE_CASES: list[tuple[str, set[str], int]] = [
+    ("waterproof jacket for rain", {"rain-jacket-01", "rain-jacket-02"}, 1),
+    ("pan for cooking", {"frying-pan-01", "saucepan-01"}, 1),
+    ("boots for mountain walks", {"hiking-boots-01", "hiking-boots-02"}, 1),
+    ("tent for a family camping trip", {"tent-02"}, 1),
+    ("mat for yoga practice", {"yoga-mat-01"}, 1),
+    ("shoes for jogging", {"running-shoes-01", "running-shoes-02"}, 1),
+    ("warm socks", {"wool-socks-01"}, 3),
+    ("keep my drink cold all day", {"water-bottle-01"}, 3),
+    ("light to wear on my head at night", {"headlamp-01"}, 3),
+]
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]], extra_lines: dict[int, str] | None = None) -> Path:
+    """Writes ``records`` as JSON Lines, inserting raw ``extra_lines`` at given 0-based positions."""
+    lines = [json.dumps(record) for record in records]
+    for position, text in sorted((extra_lines or {}).items()):
+        lines.insert(position, text)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m catalog`` in a fresh interpreter, as a user would."""
+    pythonpath = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "catalog", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": pythonpath},
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def products_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-written catalog as a JSONL export."""
+    return _write_jsonl(tmp_path_factory.mktemp("export") / "products.jsonl", PRODUCTS)
+
+
+@pytest.fixture(scope="module")
+def index(products_file: Path) -> CatalogIndex:
+    """The catalog embedded once for the module (the model loads once)."""
+    return CatalogIndex.build(read_products_jsonl(products_file), show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def cli_index_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """An index built through the CLI from an export with one broken row among the good ones."""
+    workdir = tmp_path_factory.mktemp("cli")
+    export = _write_jsonl(workdir / "products.jsonl", PRODUCTS, extra_lines={4: '{"id": "broken", "title": '})
+    result = _run_cli("build", "--products", str(export), "--out", str(workdir / "index"), "--batch-size", "8")
+    return workdir / "index", result
+
+
+# --- reading products ---------------------------------------------------------------------
+
+
+def test_read_products_parses_every_field(products_file: Path) -> None:
+    products = read_products_jsonl(products_file)
+
+    assert [p.id for p in products] == [r["id"] for r in PRODUCTS]
+    jacket = products[0]
+    assert jacket.category_path == ("Outdoor", "Jackets", "Rain jackets")
+    assert jacket.colours == ("Navy", "Red")
+    assert jacket.price == 49.0 and jacket.in_stock is True
+    assert jacket.variants[1].sku == "rain-jacket-01-red-m"
+
+
+def test_bad_rows_are_skipped_with_a_warning_naming_the_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = PRODUCTS[:3]
+    bad_rows = {
+        1: "{not json",
+        2: json.dumps({"id": "no-title"}),
+        3: json.dumps({"id": "bad-price", "title": "Pan", "price": "cheap"}),
+    }
+    export = _write_jsonl(tmp_path / "p.jsonl", good, extra_lines=bad_rows)
+
+    with caplog.at_level(logging.WARNING, logger="catalog"):
+        products = read_products_jsonl(export)
+
+    assert [p.id for p in products] == [r["id"] for r in good]
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(f"{export}:2: invalid JSON" in m for m in messages)
+    assert any(f"{export}:3: missing required key 'title'" in m for m in messages)
+    assert any(f"{export}:4: invalid product (price:" in m for m in messages)
+
+
+def test_strict_mode_raises_on_the_first_bad_row(tmp_path: Path) -> None:
+    export = _write_jsonl(tmp_path / "p.jsonl", PRODUCTS[:2], extra_lines={1: "[1, 2]"})
+
+    with pytest.raises(ProductFileError, match=r"p\.jsonl:2: expected a JSON object"):
+        read_products_jsonl(export, strict=True)
+
+
+def test_duplicate_ids_are_an_error_naming_both_lines(tmp_path: Path) -> None:
+    export = _write_jsonl(tmp_path / "p.jsonl", [PRODUCTS[0], PRODUCTS[1], PRODUCTS[0]])
+
+    with pytest.raises(ProductFileError, match=r"p\.jsonl:3: duplicate product id 'rain-jacket-01' \(first on line 1\)"):
+        read_products_jsonl(export)
+
+
+def test_missing_products_file_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ProductFileError, match="products file not found"):
+        read_products_jsonl(tmp_path / "nope.jsonl")
+
+
+# --- encoder ------------------------------------------------------------------------------
+
+
+def test_product_text_holds_what_gets_embedded() -> None:
+    product = CatalogProduct.model_validate(PRODUCTS[0])
+
+    text = product_text(product)
+
+    for part in ("Stormline Waterproof Rain Jacket", "Northpeak", "Rain jackets", "Navy", "taped seams"):
+        assert part in text
+    assert text.startswith(product.title)
+
+
+def test_encode_returns_unit_float32_rows() -> None:
+    vectors = encode(["cast iron pan", "rain jacket", "yoga mat"])
+
+    assert vectors.shape == (3, EMBEDDING_DIM) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert load_encoder() is load_encoder()
+    assert encode([]).shape == (0, EMBEDDING_DIM)
+
+
+# --- index --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "expected", "within"), RELEVANCE_CASES)
+def test_search_ranks_the_expected_product(index: CatalogIndex, query: str, expected: set[str], within: int) -> None:
+    hits = index.search(query, k=5)
+
+    top = [hit.product_id for hit in hits[:within]]
+    assert expected & set(top), f"{query!r}: expected one of {expected} in top {within}, got {hits}"
+
+
+def test_hits_are_ranked_best_first(index: CatalogIndex) -> None:
+    hits = index.search("camping gear", k=100)
+
+    assert len(hits) == len(index) == len(PRODUCTS)
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(isinstance(hit, SearchHit) and -1.0 <= hit.score <= 1.0 + 1e-5 for hit in hits)
+
+
+def test_search_many_matches_single_searches(index: CatalogIndex) -> None:
+    queries = [case[0] for case in RELEVANCE_CASES[:4]]
+
+    batched = index.search_many(queries, k=3)
+
+    for query, hits in zip(queries, batched):
+        single = index.search(query, k=3)
+        assert [h.product_id for h in hits] == [h.product_id for h in single]
+        np.testing.assert_allclose([h.score for h in hits], [h.score for h in single], rtol=1e-4)
+
+
+def test_save_and_load_round_trip_gives_identical_results(index: CatalogIndex, tmp_path: Path) -> None:
+    index.save(tmp_path / "idx")
+    loaded = CatalogIndex.load(tmp_path / "idx")
+
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == ["ids.json", "index.faiss", "meta.json"]
+    meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
+    assert meta["model_name"] == MODEL_NAME and meta["dimension"] == EMBEDDING_DIM
+    assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 1 and meta["built_at"]
+    assert loaded.ids == index.ids and len(loaded) == len(index)
+    for query, _, _ in RELEVANCE_CASES:
+        assert loaded.search(query, k=5) == index.search(query, k=5)
+
+
+def test_load_of_a_missing_index_names_the_build_command(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+
+    with pytest.raises(IndexNotFoundError) as excinfo:
+        CatalogIndex.load(missing)
+
+    assert str(excinfo.value) == (
+        f"catalog index not found in {missing}: build it with "
+        f"`python -m catalog build --products FILE --out {missing}`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("model_name", "other/model", "was built with other/model"), ("dimension", 768, "inconsistent"), ("format_version", 99, "format version 99")],
+)
+def test_load_refuses_an_index_that_does_not_fit(
+    index: CatalogIndex, tmp_path: Path, field: str, value: Any, message: str
+) -> None:
+    index.save(tmp_path)
+    meta_path = tmp_path / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, field: value}))
+
+    with pytest.raises(IndexMismatchError, match=message):
+        CatalogIndex.load(tmp_path)
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_build_skips_the_bad_row_and_reports_count_and_time(
+    cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    index_dir, result = cli_index_dir
+
+    assert result.returncode == 0, result.stderr
+    assert f"indexed {len(PRODUCTS)} products into {index_dir} in " in result.stdout
+    assert "products.jsonl:5: invalid JSON" in result.stderr
+    assert len(json.loads((index_dir / "ids.json").read_text())) == len(PRODUCTS)
+
+
+def test_cli_search_json(cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    index_dir, _ = cli_index_dir
+
+    result = _run_cli("search", "--index", str(index_dir), "--query", "waterproof jacket for rain", "-k", "3", "--json")
+
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["query"] == "waterproof jacket for rain"
+    assert len(payload["product_ids"]) == len(payload["scores"]) == 3
+    assert payload["product_ids"][0] in {"rain-jacket-01", "rain-jacket-02"}
+
+
+def test_cli_search_batch_tsv(cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    index_dir, _ = cli_index_dir
+    queries = tmp_path / "queries.tsv"
+    queries.write_text('query_id\tquery\nq1\tpan for cooking\nq2\tmat for yoga practice\nq3\t"quoted" tent\n', encoding="utf-8")
+
+    result = _run_cli("search", "--index", str(index_dir), "--queries", str(queries), "-k", "2", "--json")
+
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query_id"] for line in lines] == ["q1", "q2", "q3"]
+    assert all(len(line["product_ids"]) == 2 for line in lines)
+    assert lines[0]["product_ids"][0] in {"frying-pan-01", "saucepan-01"}
+    assert lines[1]["product_ids"][0] == "yoga-mat-01"
+
+
+def test_cli_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    result = _run_cli("search", "--index", str(tmp_path / "none"), "--query", "tent")
+
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "build it with `python -m catalog build --products FILE --out" in result.stderr
