@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from aisle.settings import get_settings
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """Returns the shared engine for ``url`` (default: the configured database)."""
-    url = url or get_settings().database_url
+    return _engine(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
@@ -35,14 +38,14 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ign
 
 
 @lru_cache(maxsize=8)
-def _session_factory(url: str | None) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+def _session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=_engine(url), expire_on_commit=False)
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    session = _session_factory(url)()
+    session = _session_factory(url or get_settings().database_url)()
     try:
         yield session
         session.commit()

@@ -121,6 +121,35 @@ class StackConfig:
         return f"http://{self.host}:{self.rasa_port}"
 
 
+def isolated_config(
+    folder: Path,
+    *,
+    action_port: int,
+    rasa_port: int,
+    gateway_port: int,
+    env: dict[str, str] | None = None,
+) -> StackConfig:
+    """A stack with ports, tracker store and logs of its own under ``folder``.
+
+    Tests and benchmarks use it so that they never touch a `make run` on the same machine.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config = StackConfig(
+        action_port=action_port,
+        rasa_port=rasa_port,
+        gateway_port=gateway_port,
+        endpoints=folder / "endpoints.yml",
+        log_dir=folder / "logs",
+        env=env or {},
+    )
+    config.endpoints.write_text(
+        f"action_endpoint:\n  url: http://{config.host}:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.db'}\n"
+        "lock_store:\n  type: in_memory\n"
+    )
+    return config
+
+
 def build_services(config: StackConfig) -> list[Service]:
     """The three services in start order: each one needs the one before it."""
     common = {
@@ -155,7 +184,7 @@ def build_services(config: StackConfig) -> list[Service]:
         Service(
             name="gateway",
             command=[
-                python, "-m", "uvicorn", "bot.app:app",
+                python, "-m", "bot",
                 "--host", config.host, "--port", str(config.gateway_port),
             ],
             health_url=f"{config.gateway_url}/healthz",

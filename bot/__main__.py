@@ -1,23 +1,34 @@
-"""Runs the gateway: ``python -m bot`` (host and port from ``AISLE_GATEWAY_*``).
+"""Runs the gateway: ``python -m bot [--host HOST] [--port PORT]``.
 
 Preferred over a bare ``uvicorn bot.app:app`` because it also sets up logging,
-so the gateway's own lines (e.g. the demo page URL at startup) are printed.
+so the gateway's own lines (e.g. the demo page URL at startup) are printed;
+uvicorn's default configuration only prints uvicorn's loggers.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 import uvicorn
 
 from aisle.settings import get_settings
+from bot.app import create_app
 
 
-def main() -> None:
-    """Configures logging and serves ``bot.app:app`` until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def main(argv: list[str] | None = None) -> None:
+    """Configures logging and serves the gateway until interrupted."""
     settings = get_settings()
-    uvicorn.run("bot.app:app", host=settings.gateway_host, port=settings.gateway_port, log_config=None)
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Runs the Aisle gateway.")
+    parser.add_argument("--host", default=settings.gateway_host, help="bind address")
+    parser.add_argument("--port", type=int, default=settings.gateway_port, help="port")
+    args = parser.parse_args(argv)
+    settings = settings.model_copy(update={"gateway_host": args.host, "gateway_port": args.port})
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,14 @@ from fastapi.responses import JSONResponse
 from bot import store
 from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message, relay
 from bot.deps import RasaDep, SettingsDep
-from bot.schemas import ErrorCode, ErrorEnvelope, HandoffItem, HealthReport, MessagesResponse, ShopperMessage
+from bot.schemas import (
+    ErrorCode,
+    ErrorEnvelope,
+    HandoffItem,
+    HealthReport,
+    MessagesResponse,
+    ShopperMessage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +97,7 @@ async def healthz(settings: SettingsDep, rasa: RasaDep) -> JSONResponse:
 async def chat_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     """Answers a failed turn with the error envelope and a fitting status."""
     assert isinstance(exc, ChatError)
-    return JSONResponse(
-        exc.envelope().model_dump(), status_code=STATUS_BY_CODE.get(exc.code, 400)
-    )
+    return JSONResponse(exc.envelope().model_dump(), status_code=STATUS_BY_CODE.get(exc.code, 400))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -109,4 +109,3 @@ async def relay(
     except RasaProtocolError as exc:
         logger.error("Rasa gave a bad answer (conversation %s): %s", conversation_id, exc)
         raise ChatError("assistant_error", ASSISTANT_ERROR_TEXT) from exc
-

@@ -9,11 +9,11 @@ Content-Security-Policy can back the escaping up.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -22,11 +22,14 @@ from bot.deps import SettingsDep
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PRODUCT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+TEMPLATES_DIR = FilePath(__file__).resolve().parent / "templates"
 
 templates = Jinja2Templates(
     env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
     )
 )
 
@@ -50,7 +53,29 @@ def shop_page(request: Request, settings: SettingsDep) -> HTMLResponse:
         note = "The shop database is not available yet, so no products are shown."
     if not products and note is None:
         note = "The shop has no products yet: seed the demo database and reload."
-    return _render(request, "shop.html", {"products": products, "note": note})
+    context = {
+        "products": products,
+        "note": note,
+        "max_message_chars": settings.max_message_chars,
+    }
+    return _render(request, "shop.html", context)
+
+
+@router.get("/products/{product_id}", response_class=HTMLResponse)
+def product_page(
+    request: Request,
+    settings: SettingsDep,
+    product_id: Annotated[str, Path(pattern=PRODUCT_ID_PATTERN)],
+) -> HTMLResponse:
+    """One product with sizes and colours in stock: where the widget's cards link to."""
+    try:
+        product = store.product_detail(settings.database_url, product_id)
+    except store.DatabaseUnavailable as error:
+        raise HTTPException(503, "The shop database is not available.") from error
+    if product is None:
+        raise HTTPException(404, "No such product.")
+    context = {"product": product, "max_message_chars": settings.max_message_chars}
+    return _render(request, "product.html", context)
 
 
 @router.get("/agent", response_class=HTMLResponse)

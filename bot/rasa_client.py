@@ -93,7 +93,9 @@ class RasaClient:
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
         response = await self._request("POST", "/webhooks/rest/webhook", json=body)
         if response.is_server_error:
-            raise RasaUnavailable(f"Rasa at {self.base_url} failed with HTTP {response.status_code}")
+            raise RasaUnavailable(
+                f"Rasa at {self.base_url} failed with HTTP {response.status_code}"
+            )
         if not response.is_success:
             raise RasaProtocolError(
                 f"Rasa at {self.base_url} refused the message with HTTP {response.status_code}"

@@ -80,7 +80,9 @@ class ShopperMessage(BaseModel):
     def _text_within_limits(cls, value: str, info: ValidationInfo) -> str:
         text = value.strip()
         if not text:
-            raise PydanticCustomError("empty_message", "The message is empty; type something first.")
+            raise PydanticCustomError(
+                "empty_message", "The message is empty; type something first."
+            )
         max_chars = (info.context or {}).get("max_chars")
         if max_chars is not None and len(text) > max_chars:
             raise PydanticCustomError(
@@ -133,6 +135,21 @@ class ProductCard(BaseModel):
     @classmethod
     def _only_safe_urls(cls, value: str | None) -> str | None:
         return safe_url(value)
+
+
+class VariantStock(BaseModel):
+    colour: str
+    size: str
+    stock: int
+
+
+class ProductDetail(ProductCard):
+    """A product page: the card plus what a shopper reads before buying."""
+
+    brand: str
+    category: str
+    description: str
+    variants: list[VariantStock]
 
 
 class ProductCards(BaseModel):

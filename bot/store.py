@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from aisle.database import session_scope
 from aisle.models import Handoff, Product
-from bot.schemas import HandoffItem, ProductCard, TranscriptLine
+from bot.schemas import HandoffItem, ProductCard, ProductDetail, TranscriptLine, VariantStock
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,24 @@ def featured_products(database_url: str, limit: int = FEATURED_PRODUCTS) -> list
     )
     with _session(database_url) as session:
         return [_product_card(product) for product in session.scalars(query)]
+
+
+def product_detail(database_url: str, product_id: str) -> ProductDetail | None:
+    """Returns one product with its variants' stock, or ``None`` for an unknown id."""
+    query = select(Product).where(Product.id == product_id).options(selectinload(Product.variants))
+    with _session(database_url) as session:
+        product = session.scalar(query)
+        if product is None:
+            return None
+        return ProductDetail(
+            **_product_card(product).model_dump(),
+            brand=product.brand,
+            category=product.category,
+            description=product.description,
+            variants=[
+                VariantStock(colour=v.colour, size=v.size, stock=v.stock) for v in product.variants
+            ],
+        )
 
 
 def product_category(database_url: str, product_id: str) -> str | None:
@@ -112,7 +130,7 @@ def _product_card(product: Product) -> ProductCard:
         currency=product.currency,
         rating=product.rating,
         image_url=_demo_image_url(product),
-        url=f"/#product-{product.id}",
+        url=f"/products/{product.id}",
         in_stock=product.stock > 0,
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from catalog import cli
 from catalog import (
     EMBEDDING_DIM,
     MODEL_NAME,
@@ -322,19 +323,56 @@ def test_cli_search_json(cli_index_dir: tuple[Path, subprocess.CompletedProcess[
     assert payload["product_ids"][0] in {"rain-jacket-01", "rain-jacket-02"}
 
 
-def test_cli_search_batch_tsv(cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+def test_cli_search_batch_tsv(
+    cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # In-process: the model is already loaded here, and a fresh interpreter costs ~10 s.
     index_dir, _ = cli_index_dir
     queries = tmp_path / "queries.tsv"
-    queries.write_text('query_id\tquery\nq1\tpan for cooking\nq2\tmat for yoga practice\nq3\t"quoted" tent\n', encoding="utf-8")
+    queries.write_text(
+        'query_id\tquery\nq1\tpan for cooking\nq2\tmat for yoga practice\nq3\t"quoted" tent\n',
+        encoding="utf-8",
+    )
 
-    result = _run_cli("search", "--index", str(index_dir), "--queries", str(queries), "-k", "2", "--json")
+    code = cli.main(["search", "--index", str(index_dir), "--queries", str(queries), "-k", "2", "--json"])
 
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["query_id"] for line in lines] == ["q1", "q2", "q3"]
     assert all(len(line["product_ids"]) == 2 for line in lines)
     assert lines[0]["product_ids"][0] in {"frying-pan-01", "saucepan-01"}
     assert lines[1]["product_ids"][0] == "yoga-mat-01"
+
+
+def test_cli_search_plain_table(
+    cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_dir, _ = cli_index_dir
+
+    code = cli.main(["search", "--index", str(index_dir), "--query", "mat for yoga practice", "-k", "2"])
+
+    assert code == 0
+    header, first, second = capsys.readouterr().out.splitlines()
+    assert header.split() == ["rank", "score", "product_id"]
+    assert first.split()[0] == "1" and first.split()[2] == "yoga-mat-01"
+    assert second.split()[0] == "2"
+
+
+def test_cli_rejects_a_queries_file_without_the_header(
+    cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index_dir, _ = cli_index_dir
+    queries = tmp_path / "queries.tsv"
+    queries.write_text("q1\ttent\n", encoding="utf-8")
+
+    code = cli.main(["search", "--index", str(index_dir), "--queries", str(queries), "--json"])
+
+    assert code == 2
+    assert "header must name the columns query_id and query" in capsys.readouterr().err
 
 
 def test_cli_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:

@@ -1,0 +1,141 @@
+"""Shared fixtures: real databases (SQLite and the local PostgreSQL), the seeded
+demo shop, the catalog index and the running stack (Rasa + actions + gateway).
+
+Nothing here is mocked. The PostgreSQL fixtures create a database of their own
+on 127.0.0.1:5432 and drop it afterwards; they fail (not skip) when PostgreSQL
+is down, since CI has it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from aisle import migrate
+from aisle.database import session_scope
+from aisle.settings import PROJECT_ROOT, VAR_DIR
+from aisle.stack import DEFAULT_MODEL, Stack, isolated_config
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "AISLE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ARTIFACTS_DIR = PROJECT_ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Screenshots and logs kept after the run (CI uploads tests/artifacts/)."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    name = f"aisle_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - turn any connection error into advice
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for this test: {error}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    from aisle.database import get_engine
+
+    get_engine(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shop.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty, migrated shop database, once on SQLite and once on PostgreSQL."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
+    """The seeded demo shop in a SQLite file of its own, and its product export."""
+    from aisle.demo import export_products_jsonl, generate_shop
+
+    folder = tmp_path_factory.mktemp("demo_shop")
+    url = f"sqlite:///{folder / 'shop.db'}"
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        generate_shop(session)
+    products_file = folder / "products.jsonl"
+    with session_scope(url) as session:
+        export_products_jsonl(session, products_file)
+    return {"database_url": url, "products_file": products_file, "folder": folder}
+
+
+@pytest.fixture(scope="session")
+def demo_index_dir(demo_shop: dict[str, Path | str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalog index of the demo shop.
+
+    Reuses the index `make` built in var/index when it holds exactly the demo
+    shop's products (building one takes a minute); otherwise builds a new one.
+    """
+    from catalog import CatalogIndex, read_products_jsonl
+
+    products = read_products_jsonl(Path(demo_shop["products_file"]))
+    prebuilt = VAR_DIR / "index"
+    ids_file = prebuilt / "ids.json"
+    if ids_file.exists() and json.loads(ids_file.read_text()) == [p.id for p in products]:
+        return prebuilt
+    out = tmp_path_factory.mktemp("index")
+    CatalogIndex.build(products, show_progress=False).save(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def stack(
+    demo_shop: dict[str, Path | str],
+    demo_index_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """The real assistant on free ports, on a seeded demo shop of its own."""
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"No trained model at {DEFAULT_MODEL}: run `make train` (make test does).")
+    config = isolated_config(
+        tmp_path_factory.mktemp("stack"),
+        action_port=free_port(),
+        rasa_port=free_port(),
+        gateway_port=free_port(),
+        env={
+            "AISLE_DATABASE_URL": str(demo_shop["database_url"]),
+            "AISLE_INDEX_DIR": str(demo_index_dir),
+        },
+    )
+    try:
+        with Stack(config) as running:
+            yield running
+    finally:
+        if config.log_dir.exists():
+            shutil.copytree(config.log_dir, ARTIFACTS_DIR / "stack-logs", dirs_exist_ok=True)

@@ -1,0 +1,201 @@
+"""Custom actions run with real rasa-sdk trackers and dispatchers on the seeded demo shop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions import resources
+from actions.handoff import ActionHandoff
+from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
+from actions.search import ActionSearchProducts
+from aisle.database import session_scope
+from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS
+from aisle.models import Handoff
+from aisle.settings import get_settings
+
+DOMAIN: dict[str, Any] = {
+    "forms": {"order_status_form": {"required_slots": ["order_number", "order_email"]}}
+}
+
+
+def _reset_caches() -> None:
+    get_settings.cache_clear()
+    resources.order_source.cache_clear()
+    resources.catalog_index.cache_clear()
+
+
+@pytest.fixture
+def shop_env(
+    monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Any], demo_index_dir: Path
+) -> Iterator[str]:
+    """Points the actions at the seeded demo shop and its index."""
+    monkeypatch.setenv("AISLE_DATABASE_URL", str(demo_shop["database_url"]))
+    monkeypatch.setenv("AISLE_INDEX_DIR", str(demo_index_dir))
+    _reset_caches()
+    yield str(demo_shop["database_url"])
+    _reset_caches()
+
+
+def tracker(
+    slots: dict[str, Any] | None = None,
+    text: str = "",
+    intent: str = "track_order",
+    events: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
+    return Tracker(
+        sender_id="test-conversation",
+        slots={"verification_failures": 0.0, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Any, dispatcher: CollectingDispatcher, current: Tracker) -> list[dict[str, Any]]:
+    return asyncio.run(action.run(dispatcher, current, DOMAIN))
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+def validate(slots: dict[str, Any]) -> tuple[dict[str, Any], CollectingDispatcher]:
+    """Runs the form validator as Rasa does right after the shopper filled ``slots``."""
+    dispatcher = CollectingDispatcher()
+    slot_set_events = [SlotSet(name, value) for name, value in slots.items()]
+    current = tracker(
+        slots=slots,
+        active_loop="order_status_form",
+        events=[{"event": "user", "text": "x"}, *slot_set_events],
+    )
+    events = run(ValidateOrderStatusForm(), dispatcher, current)
+    return slot_events(events), dispatcher
+
+
+def test_matching_number_and_email_verify_the_order(shop_env: str) -> None:
+    slots, dispatcher = validate(
+        {"order_number": f"#{DEMO_ORDERS['delivered']}", "order_email": DEMO_CUSTOMER_EMAIL.upper()}
+    )
+    assert slots["verified_order"] == DEMO_ORDERS["delivered"]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    "order_number, email",
+    [(DEMO_ORDERS["delivered"], "someone.else@example.com"), ("99999", DEMO_CUSTOMER_EMAIL)],
+    ids=["wrong email", "unknown order"],
+)
+def test_failed_verification_says_the_same_and_reveals_nothing(
+    shop_env: str, order_number: str, email: str
+) -> None:
+    slots, dispatcher = validate({"order_number": order_number, "order_email": email})
+    assert "verified_order" not in slots
+    assert slots == {"verification_failures": 1.0, "order_number": None, "order_email": None}
+    assert [message["response"] for message in dispatcher.messages] == ["utter_order_not_verified"]
+
+
+def test_badly_formed_values_get_a_hint(shop_env: str) -> None:
+    slots, dispatcher = validate({"order_number": "12ab", "order_email": "not-an-email"})
+    assert slots["order_number"] is None and slots["order_email"] is None
+    hints = " ".join(message["text"] for message in dispatcher.messages)
+    assert "5 digits" in hints and "email address" in hints
+
+
+def test_third_failure_ends_the_form() -> None:
+    dispatcher = CollectingDispatcher()
+    current = tracker(slots={"verification_failures": 3.0}, active_loop="order_status_form")
+    required = asyncio.run(
+        ValidateOrderStatusForm().required_slots(
+            ["order_number", "order_email"], dispatcher, current, DOMAIN
+        )
+    )
+    assert required == []
+    events = run(ActionOrderStatus(), dispatcher, current)
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_verification_limit"
+
+
+def test_order_status_answers_from_the_database(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = run(ActionOrderStatus(), dispatcher, tracker({"verified_order": DEMO_ORDERS["delayed"]}))
+    answer = dispatcher.messages[0]["text"]
+    assert f"Order {DEMO_ORDERS['delayed']}" in answer
+    assert "running late" in answer and "tracking number" in answer
+    assert dispatcher.messages[1]["buttons"][0]["payload"] == "/human_handoff"
+    assert slot_events(events) == {"order_status": "delayed"}
+
+
+def test_order_status_without_verification_reveals_nothing(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    current = tracker({"order_number": DEMO_ORDERS["delivered"]})
+    assert run(ActionOrderStatus(), dispatcher, current) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_not_verified"]
+
+
+def test_database_down_gives_a_clear_apology(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AISLE_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'shop.db'}")
+    _reset_caches()
+    try:
+        dispatcher = CollectingDispatcher()
+        run(ActionOrderStatus(), dispatcher, tracker({"verified_order": "10001"}))
+        assert [m["response"] for m in dispatcher.messages] == ["utter_order_lookup_failed"]
+    finally:
+        _reset_caches()
+
+
+def test_search_shows_matching_product_cards(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = run(
+        ActionSearchProducts(),
+        dispatcher,
+        tracker(text="a warm waterproof jacket for hiking", intent="product_search"),
+    )
+    cards = dispatcher.messages[0]["custom"]["products"]
+    assert len(cards) == get_settings().search_results
+    assert sum("jacket" in card["title"].lower() for card in cards) >= 3
+    assert slot_events(events)["shown_products"] == [card["id"] for card in cards]
+    assert all(card["price"] > 0 and card["image_url"] for card in cards)
+
+
+def test_search_without_a_description_asks_for_one(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    assert run(ActionSearchProducts(), dispatcher, tracker(text="/product_search")) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_search_query"
+
+
+def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    history = [
+        {"event": "user", "text": "where is order 10002", "parse_data": {"intent": {"name": "track_order"}}},
+        {"event": "bot", "text": "Order 10002: on its way."},
+        {"event": "user", "text": "I want a person", "parse_data": {"intent": {"name": "human_handoff"}}},
+    ]
+    current = tracker(
+        {"verified_order": "10002", "order_status": "in_transit"},
+        text="I want a person",
+        intent="human_handoff",
+        events=history,
+    )
+    events = run(ActionHandoff(), dispatcher, current)
+    handoff_id = int(slot_events(events)["handoff_id"])
+    with session_scope(shop_env) as session:
+        handoff = session.scalars(select(Handoff).where(Handoff.id == handoff_id)).one()
+        assert [line["sender"] for line in handoff.transcript] == ["shopper", "bot", "shopper"]
+        assert handoff.slots["verified_order"] == "10002"
+        assert "order 10002" in handoff.summary and handoff.status == "waiting"
+    assert dispatcher.messages[0]["response"] == "utter_handoff_created"

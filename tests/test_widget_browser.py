@@ -1,0 +1,285 @@
+"""Browser tests of the chat widget: real Chromium, real gateway, fake Rasa over real HTTP.
+
+The gateway (``bot.app.create_app``) and a stand-in Rasa (a tiny FastAPI app
+answering ``/webhooks/rest/webhook``) are served by uvicorn in background
+threads, and Debian's Chromium, driven by Playwright, uses the demo shop like
+a shopper would. Screenshots land in ``tests/artifacts/``.
+
+Chromium comes from Debian's ``chromium`` package, which ``make install``
+installs; without it these tests fail rather than skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from aisle.database import get_engine, session_scope
+from aisle.models import Base, Product, ProductVariant
+from aisle.settings import Settings
+from bot.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS = '<img src=x onerror="window.__xss=1">'
+CATEGORIES = ["Outdoor > Jackets", "Footwear > Boots", "Home > Lamps", "Kitchen > Kettles"]
+
+pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # reported by the fixture below, as a failure
+    sync_playwright = None  # type: ignore[assignment]
+
+
+# --- servers ----------------------------------------------------------------
+
+
+def fake_rasa_app() -> FastAPI:
+    """Answers like Rasa's REST channel: an echo, product cards and quick replies."""
+    app = FastAPI()
+
+    @app.get("/")
+    def hello() -> str:
+        return "Hello from Rasa: 3.6 (fake)"
+
+    @app.post("/webhooks/rest/webhook")
+    def webhook(body: dict[str, Any]) -> list[dict[str, Any]]:
+        sender, text = body["sender"], body["message"]
+        answers: list[dict[str, Any]] = [{"recipient_id": sender, "text": f"You said: {text}"}]
+        if "jacket" in text:
+            answers.append({"recipient_id": sender, "custom": product_cards()})
+            answers.append(
+                {
+                    "recipient_id": sender,
+                    "text": "Want something else?",
+                    "buttons": [
+                        {"title": "Show cheaper ones", "payload": "/cheaper"},
+                        {"title": "Talk to a person", "payload": "/human_handoff"},
+                    ],
+                }
+            )
+        return answers
+
+    return app
+
+
+def product_cards() -> dict[str, Any]:
+    return {
+        "type": "product_cards",
+        "products": [
+            {
+                "id": f"p{i}",
+                "title": f"Storm rain jacket {i}",
+                "price": 79.5 + i,
+                "currency": "USD",
+                "rating": 4.8 - i / 10,
+                "image_url": f"/demo/images/p{i}.svg",
+                "url": f"/#product-p{i}",
+                "in_stock": i != 2,
+            }
+            for i in range(1, 5)
+        ],
+    }
+
+
+@contextmanager
+def serve(app: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serves ``app`` with uvicorn in a thread; yields its base URL."""
+    sock = sock or listening_socket(0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def listening_socket(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def seed_shop(database_url: str) -> None:
+    Base.metadata.create_all(get_engine(database_url))
+    with session_scope(database_url) as session:
+        for i in range(1, 13):
+            product = Product(
+                id=f"p{i}",
+                title=f"Storm rain jacket {i}" if i < 5 else f"Demo product {i}",
+                description="A product of the demo shop.",
+                brand="Acme",
+                category=CATEGORIES[i % len(CATEGORIES)],
+                price=Decimal("49.00") + i,
+                currency="USD",
+                rating=5.0 - i / 10,
+                rating_count=20 + i,
+                image_url=f"https://img.example/p{i}.jpg",
+                created_at=dt.datetime(2026, 1, 1),
+            )
+            product.variants = [
+                ProductVariant(sku=f"p{i}-M", colour="blue", size="M", stock=0 if i == 2 else 5)
+            ]
+            session.add(product)
+
+
+# --- fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if sync_playwright is None:
+        pytest.fail("Python playwright is not installed: run make install")
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run make install")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def rasa_url() -> Iterator[str]:
+    with serve(fake_rasa_app()) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, rasa_url: str) -> Settings:
+    database_url = f"sqlite:///{tmp_path / 'shop.db'}"
+    seed_shop(database_url)
+    return Settings(database_url=database_url, rasa_url=rasa_url, rasa_timeout_seconds=10)
+
+
+@pytest.fixture
+def gateway_url(settings: Settings) -> Iterator[str]:
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert problems == [], problems  # e.g. a missing asset or a Content-Security-Policy violation
+
+
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Aisle demo shop")).to_be_visible()
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+    expect(page.get_by_role("dialog", name="Aisle shopping assistant")).to_be_visible()
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+# --- tests ----------------------------------------------------------------------
+
+
+def test_shopper_chats_sees_products_and_uses_quick_replies(
+    page: Page, gateway_url: str, artifacts_dir: Path
+) -> None:
+    page.goto(gateway_url)
+    page.screenshot(path=str(artifacts_dir / "widget_closed.png"))
+    open_widget(page, gateway_url)
+    expect(page.locator(".product-grid .product")).to_have_count(12)
+
+    say(page, "rain jacket")
+    expect(page.locator(".bubble.user", has_text="rain jacket")).to_be_visible()
+    expect(page.locator(".bubble.bot", has_text="You said: rain jacket")).to_be_visible()
+    cards = page.locator(".carousel .card")
+    expect(cards).to_have_count(4)
+    expect(cards.first.get_by_role("link", name="Storm rain jacket 1")).to_have_attribute(
+        "href", f"{gateway_url}/#product-p1"
+    )
+    expect(cards.nth(1).locator(".stock")).to_have_text("Out of stock")
+    expect(cards.first.locator("img")).to_have_js_property("complete", True)
+    expect(page.locator(".typing")).to_be_hidden()
+    page.screenshot(path=str(artifacts_dir / "widget_products.png"))
+
+    page.get_by_role("button", name="Show cheaper ones").click()
+    expect(page.locator(".bubble.user", has_text="Show cheaper ones")).to_be_visible()
+    expect(page.locator(".bubble.bot", has_text="You said: /cheaper")).to_be_visible()
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_disabled()
+    page.screenshot(path=str(artifacts_dir / "widget_quick_reply.png"))
+
+
+def test_message_markup_is_shown_as_text(page: Page, gateway_url: str, artifacts_dir: Path) -> None:
+    open_widget(page, gateway_url)
+
+    say(page, XSS)
+
+    expect(page.locator(".bubble.user").last).to_have_text(XSS)
+    expect(page.locator(".bubble.bot").last).to_have_text(f"You said: {XSS}")
+    page.wait_for_timeout(300)  # give a stray onerror handler the time to run
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("img[src='x']").count() == 0
+    page.screenshot(path=str(artifacts_dir / "widget_xss.png"))
+
+
+def test_widget_reconnects_after_gateway_restart(page: Page, settings: Settings) -> None:
+    sock = listening_socket(0)
+    port = sock.getsockname()[1]
+    with serve(create_app(settings), sock) as url:
+        open_widget(page, url)
+        say(page, "first")
+        expect(page.locator(".bubble.bot", has_text="You said: first")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Connection lost. Reconnecting…")
+
+    with serve(create_app(settings), listening_socket(port)):
+        say(page, "second")  # sent as soon as the widget is connected again
+        expect(page.locator(".bubble.bot", has_text="You said: second")).to_be_visible(
+            timeout=15_000
+        )
+        expect(page.get_by_role("status")).to_be_hidden()
