@@ -22,7 +22,13 @@ from catalog.encoder import (
     load_encoder,
     product_text,
 )
-from catalog.errors import CatalogError, IndexMismatchError, IndexNotFoundError, ProductFileError
+from catalog.errors import (
+    CatalogError,
+    CatalogIndexError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ProductFileError,
+)
 from catalog.index import FORMAT_VERSION, CatalogIndex, IndexMeta, SearchHit
 from catalog.products import (
     PRODUCT_FORMATS,
@@ -39,6 +45,7 @@ __all__ = [
     "PRODUCT_FORMATS",
     "CatalogError",
     "CatalogIndex",
+    "CatalogIndexError",
     "CatalogProduct",
     "IndexMeta",
     "IndexMismatchError",

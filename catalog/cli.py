@@ -121,7 +121,7 @@ def _run_search(args: argparse.Namespace) -> None:
         print("query_id\trank\tproduct_id\tscore")
     for chunk in _chunks(queries, QUERY_CHUNK):
         results = index.search_many([text for _, text in chunk], k=args.k)
-        for (query_id, _), hits in zip(chunk, results):
+        for (query_id, _), hits in zip(chunk, results, strict=True):
             print(_batch_json(query_id, hits) if args.json else _batch_rows(query_id, hits))
         sys.stdout.flush()
 
@@ -148,9 +148,7 @@ def _batch_json(query_id: str, hits: list[SearchHit]) -> str:
 
 def _batch_rows(query_id: str, hits: list[SearchHit]) -> str:
     """Formats one query's hits as TSV rows ``query_id rank product_id score``."""
-    return "\n".join(
-        f"{query_id}\t{hit.rank}\t{hit.product_id}\t{hit.score:.4f}" for hit in hits
-    )
+    return "\n".join(f"{query_id}\t{hit.rank}\t{hit.product_id}\t{hit.score:.4f}" for hit in hits)
 
 
 def _table(hits: list[SearchHit]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CatalogError",
+    "CatalogIndexError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "ProductFileError",
@@ -22,9 +23,13 @@ class ProductFileError(CatalogError):
     """A product export cannot be read (missing file, duplicate ids, no valid rows)."""
 
 
-class IndexNotFoundError(CatalogError):
+class CatalogIndexError(CatalogError):
+    """A saved catalog index cannot be used; catch this around ``load`` and ``search``."""
+
+
+class IndexNotFoundError(CatalogIndexError):
     """A saved catalog index is missing some of its files."""
 
 
-class IndexMismatchError(CatalogError):
+class IndexMismatchError(CatalogIndexError):
     """A saved catalog index does not fit this code (model, dimension, format)."""

@@ -211,11 +211,16 @@ class CatalogIndex:
         if len(self) == 0:
             return [[] for _ in range(len(queries))]
         scores, rows = self._index.search(queries, min(k, len(self)))
-        return [self._hits(row_scores, row_ids) for row_scores, row_ids in zip(scores, rows)]
+        return [
+            self._hits(row_scores, row_ids)
+            for row_scores, row_ids in zip(scores, rows, strict=True)
+        ]
 
     def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[SearchHit]:
         """Turns one FAISS result row into hits, dropping its ``-1`` padding."""
-        found = [(float(score), int(row)) for score, row in zip(scores, rows) if row >= 0]
+        found = [
+            (float(score), int(row)) for score, row in zip(scores, rows, strict=True) if row >= 0
+        ]
         return [
             SearchHit(product_id=self._ids[row], score=score, rank=rank)
             for rank, (score, row) in enumerate(found, start=1)
@@ -259,7 +264,8 @@ class CatalogIndex:
 
         Args:
             directory: The folder holding the index files.
-            encoder: Query encoder; the shared CPU encoder, loaded at the first search, when omitted.
+            encoder: Query encoder; when omitted, the shared CPU encoder, loaded at the
+                first search.
             model_name: The model the index must have been built with.
 
         Raises:
@@ -291,7 +297,9 @@ def _require_unique(ids: Sequence[str]) -> None:
     seen: set[str] = set()
     for product_id in ids:
         if product_id in seen:
-            raise CatalogError(f"duplicate product id {product_id!r}: give each product a unique id")
+            raise CatalogError(
+                f"duplicate product id {product_id!r}: give each product a unique id"
+            )
         seen.add(product_id)
 
 
@@ -377,20 +385,36 @@ def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def _current_umask() -> int:
+    """Returns the process umask; reading it means setting it, so do it once at import."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()
+"""Mode of saved files: what ``open()`` would give, not the private 0600 of a temp file."""
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     """Writes ``data`` to a temporary file beside ``path``, then renames it over ``path``.
 
     A crash leaves either the old file or the new one, never half of either.
     """
-    handle = tempfile.NamedTemporaryFile(
+    with tempfile.NamedTemporaryFile(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
+    ) as handle:
+        temp_path = Path(handle.name)
+        try:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), _FILE_MODE)
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        except BaseException:
+            temp_path.unlink(missing_ok=True)
+            raise
+    try:
+        os.replace(temp_path, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        temp_path.unlink(missing_ok=True)
         raise

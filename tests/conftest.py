@@ -13,14 +13,14 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from aisle import migrate
-from aisle.database import session_scope
+from aisle.database import get_engine, session_scope
 from aisle.settings import PROJECT_ROOT, VAR_DIR
 from aisle.stack import DEFAULT_MODEL, Stack, isolated_config
 
@@ -33,12 +33,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
 ARTIFACTS_DIR = PROJECT_ROOT / "tests" / "artifacts"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Screenshots and logs kept after the run (CI uploads tests/artifacts/)."""
@@ -46,24 +40,52 @@ def artifacts_dir() -> Path:
     return ARTIFACTS_DIR
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"aisle_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - turn any connection error into advice
-        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for this test: {error}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    from aisle.database import get_engine
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[Callable[..., str]]:
+    """Makes PostgreSQL databases of the test run's own; all are dropped at the end.
 
-    get_engine(url).dispose()
+    ``postgres_databases(create=False)`` only reserves a name, for a database
+    another program creates (Rasa's tracker store does).
+    """
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    names: list[str] = []
+
+    def make(prefix: str = "aisle_test", create: bool = True) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        names.append(name)
+        if create:
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+            except Exception as error:  # noqa: BLE001 - turn any connection error into advice
+                pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for this test: {error}")
+        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in names:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: Callable[..., str]) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database."""
+    url = postgres_databases()
+    yield url
+    get_engine(url).dispose()
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """Returns a function giving a TCP port nobody listens on right now."""
+
+    def pick() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    return pick
 
 
 @pytest.fixture
@@ -71,7 +93,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'shop.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest) -> str:
     """An empty, migrated shop database, once on SQLite and once on PostgreSQL."""
     url = request.getfixturevalue(f"{request.param}_url")
@@ -119,6 +141,7 @@ def stack(
     demo_shop: dict[str, Path | str],
     demo_index_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    free_port: Callable[[], int],
 ) -> Iterator[Stack]:
     """The real assistant on free ports, on a seeded demo shop of its own."""
     if not DEFAULT_MODEL.exists():

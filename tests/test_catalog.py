@@ -12,13 +12,13 @@ import logging
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from catalog import cli
 from catalog import (
     EMBEDDING_DIM,
     MODEL_NAME,
@@ -28,6 +28,7 @@ from catalog import (
     IndexNotFoundError,
     ProductFileError,
     SearchHit,
+    cli,
     encode,
     load_encoder,
     product_text,
@@ -37,59 +38,99 @@ from catalog import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _product(
-    id: str, title: str, brand: str, category: str, colours: list[str], description: str
-) -> dict[str, Any]:
-    """Returns one export record with plausible values for the fields search ignores."""
+# One product per two lines: "id | title | brand | category | colours", then the description.
+CATALOG = """
+rain-jacket-01 | Stormline Waterproof Rain Jacket | Northpeak | Outdoor > Jackets > Rain jackets | Navy, Red
+    Fully taped seams and a 20,000 mm waterproof membrane keep you dry in downpours; adjustable hood.
+rain-jacket-02 | Packable Rain Shell | Driftwood | Outdoor > Jackets > Rain jackets | Yellow
+    Lightweight shell that packs into its own pocket, for showers on the trail or the commute.
+down-jacket-01 | Summit Down Puffer Jacket | Northpeak | Outdoor > Jackets > Insulated jackets | Black
+    800-fill goose down for cold winter days; warm and compressible.
+hiking-boots-01 | Trailmaster Leather Hiking Boots | Bergson | Footwear > Boots > Hiking boots | Brown
+    Full-grain leather boots with ankle support and a grippy lug sole for rocky mountain trails.
+hiking-boots-02 | Ridge Mid GTX Walking Boots | Alpenrock | Footwear > Boots > Hiking boots | Grey, Green
+    Mid-cut trekking boots with a breathable waterproof lining.
+running-shoes-01 | Velocity Cushioned Running Shoes | Stride | Footwear > Shoes > Running shoes | White, Blue
+    Responsive foam midsole for road runs, tempo sessions and marathons.
+running-shoes-02 | Fellrunner Trail Running Shoes | Stride | Footwear > Shoes > Running shoes | Orange
+    Aggressive grip for muddy off-road running.
+tent-01 | Ultralight Two-Person Backpacking Tent | Basecamp | Outdoor > Camping > Tents | Green
+    Freestanding 1.4 kg dome tent for two, quick to pitch on multi-day hikes.
+tent-02 | Family Camping Tent for Six | Basecamp | Outdoor > Camping > Tents | Blue
+    Spacious tunnel tent with three bedrooms and a living area for family campsite holidays.
+sleeping-bag-01 | Three-Season Mummy Sleeping Bag | Basecamp | Outdoor > Camping > Sleeping bags | Red
+    Synthetic fill rated to -5 C for nights under canvas.
+frying-pan-01 | Cast Iron Skillet 26 cm | Forge & Hearth | Kitchen > Cookware > Frying pans | Black
+    Pre-seasoned cast iron frying pan for searing steak, frying eggs and oven baking.
+saucepan-01 | Stainless Steel Saucepan with Lid | Forge & Hearth | Kitchen > Cookware > Saucepans | Silver
+    Tri-ply 2 litre pot for sauces, soups and boiling pasta; induction ready.
+chef-knife-01 | Damascus Chef's Knife 20 cm | Kiruto | Kitchen > Knives | Silver
+    Razor-sharp blade for slicing, dicing and chopping vegetables.
+kettle-01 | Electric Kettle 1.7 L | Homely | Kitchen > Appliances > Kettles | White
+    Boils water for tea in under three minutes; auto shut-off.
+coffee-grinder-01 | Conical Burr Coffee Grinder | Homely | Kitchen > Appliances > Coffee | Black
+    Grinds beans from espresso-fine to French-press coarse.
+yoga-mat-01 | Non-Slip Yoga Mat 6 mm | Lotus Flow | Sports > Yoga > Mats | Purple, Teal
+    Cushioned, grippy mat for yoga, pilates and floor stretching.
+dumbbells-01 | Adjustable Dumbbell Set 2-24 kg | IronWorks | Sports > Strength > Weights | Black
+    Dial-select weights for strength training at home.
+wool-socks-01 | Merino Wool Hiking Socks (3 pairs) | Bergson | Clothing > Socks | Grey
+    Warm, cushioned merino socks that stay odour-free on long walks.
+tshirt-01 | Organic Cotton Crew T-Shirt | Plainsong | Clothing > Tops > T-shirts | White, Black
+    Soft everyday tee in heavyweight organic cotton.
+sunglasses-01 | Polarised Sport Sunglasses | Glare | Accessories > Eyewear | Black
+    UV400 polarised lenses cut glare on water and snow.
+backpack-01 | Trekker 40 L Hiking Backpack | Basecamp | Outdoor > Bags > Backpacks | Green
+    Ventilated back panel and hip belt for carrying gear on day hikes.
+water-bottle-01 | Insulated Stainless Steel Water Bottle 750 ml | Thermo | Outdoor > Hydration | Teal
+    Double-wall vacuum insulation keeps drinks cold for 24 hours or hot for 12.
+headlamp-01 | Rechargeable LED Headlamp 400 lm | Lumen | Outdoor > Lighting | Black
+    Hands-free light worn on the head for night hikes, camping and running in the dark.
+bike-helmet-01 | Aero Road Cycling Helmet | Spoke | Sports > Cycling > Helmets | White
+    Lightweight, well-ventilated helmet for road bikes.
+swim-goggles-01 | Anti-Fog Swim Goggles | Lane | Sports > Swimming | Blue
+    Leak-proof goggles for pool training.
+umbrella-01 | Compact Travel Umbrella | Driftwood | Accessories > Umbrellas | Black
+    Folding windproof umbrella that fits in a bag.
+desk-lamp-01 | Dimmable LED Desk Lamp | Lumen | Home > Lighting > Desk lamps | White
+    Adjustable arm and warm-to-cool light for reading and work.
+board-game-01 | Settlers Strategy Board Game | Meeple | Toys > Board games | Multi
+    Trade, build and settle an island; 3-4 players, ages 10+.
+dog-bed-01 | Orthopaedic Memory Foam Dog Bed | Pawsome | Pets > Dogs > Beds | Grey
+    Supportive bed with a washable cover for large dogs.
+earbuds-01 | Wireless Noise-Cancelling Earbuds | Sonic | Electronics > Audio > Headphones | Black
+    Bluetooth earbuds with 30 h battery life and active noise cancelling.
+"""
+
+
+def _record(head: str, description: str) -> dict[str, Any]:
+    """Returns one export record; the fields search ignores get plausible fixed values."""
+    product_id, title, brand, category, colours = (part.strip() for part in head.split("|"))
+    colour_list = [colour.strip() for colour in colours.split(",")]
     return {
-        "id": id,
+        "id": product_id,
         "title": title,
-        "description": description,
+        "description": description.strip(),
         "brand": brand,
         "category": category,
         "price": 49.0,
         "currency": "EUR",
         "rating": 4.4,
         "rating_count": 120,
-        "image_url": f"https://example.test/img/{id}.jpg",
-        "colours": colours,
+        "image_url": f"https://example.test/img/{product_id}.jpg",
+        "colours": colour_list,
         "sizes": ["M", "L"],
         "in_stock": True,
-        "variants": [{"sku": f"{id}-{c.lower()}-m", "colour": c, "size": "M", "stock": 3} for c in colours],
+        "variants": [
+            {"sku": f"{product_id}-{c.lower()}-m", "colour": c, "size": "M", "stock": 3}
+            for c in colour_list
+        ],
     }
 
 
+_LINES = CATALOG.strip().splitlines()
 PRODUCTS: list[dict[str, Any]] = [
-    _product("rain-jacket-01", "Stormline Waterproof Rain Jacket", "Northpeak", "Outdoor > Jackets > Rain jackets", ["Navy", "Red"], "Fully taped seams and a 20,000 mm waterproof membrane keep you dry in downpours; adjustable hood."),
-    _product("rain-jacket-02", "Packable Rain Shell", "Driftwood", "Outdoor > Jackets > Rain jackets", ["Yellow"], "Lightweight shell that packs into its own pocket, for showers on the trail or the commute."),
-    _product("down-jacket-01", "Summit Down Puffer Jacket", "Northpeak", "Outdoor > Jackets > Insulated jackets", ["Black"], "800-fill goose down for cold winter days; warm and compressible."),
-    _product("hiking-boots-01", "Trailmaster Leather Hiking Boots", "Bergson", "Footwear > Boots > Hiking boots", ["Brown"], "Full-grain leather boots with ankle support and a grippy lug sole for rocky mountain trails."),
-    _product("hiking-boots-02", "Ridge Mid GTX Walking Boots", "Alpenrock", "Footwear > Boots > Hiking boots", ["Grey", "Green"], "Mid-cut trekking boots with a breathable waterproof lining."),
-    _product("running-shoes-01", "Velocity Cushioned Running Shoes", "Stride", "Footwear > Shoes > Running shoes", ["White", "Blue"], "Responsive foam midsole for road runs, tempo sessions and marathons."),
-    _product("running-shoes-02", "Fellrunner Trail Running Shoes", "Stride", "Footwear > Shoes > Running shoes", ["Orange"], "Aggressive grip for muddy off-road running."),
-    _product("tent-01", "Ultralight Two-Person Backpacking Tent", "Basecamp", "Outdoor > Camping > Tents", ["Green"], "Freestanding 1.4 kg dome tent for two, quick to pitch on multi-day hikes."),
-    _product("tent-02", "Family Camping Tent for Six", "Basecamp", "Outdoor > Camping > Tents", ["Blue"], "Spacious tunnel tent with three bedrooms and a living area for family campsite holidays."),
-    _product("sleeping-bag-01", "Three-Season Mummy Sleeping Bag", "Basecamp", "Outdoor > Camping > Sleeping bags", ["Red"], "Synthetic fill rated to -5 C for nights under canvas."),
-    _product("frying-pan-01", "Cast Iron Skillet 26 cm", "Forge & Hearth", "Kitchen > Cookware > Frying pans", ["Black"], "Pre-seasoned cast iron frying pan for searing steak, frying eggs and oven baking."),
-    _product("saucepan-01", "Stainless Steel Saucepan with Lid", "Forge & Hearth", "Kitchen > Cookware > Saucepans", ["Silver"], "Tri-ply 2 litre pot for sauces, soups and boiling pasta; induction ready."),
-    _product("chef-knife-01", "Damascus Chef's Knife 20 cm", "Kiruto", "Kitchen > Knives", ["Silver"], "Razor-sharp blade for slicing, dicing and chopping vegetables."),
-    _product("kettle-01", "Electric Kettle 1.7 L", "Homely", "Kitchen > Appliances > Kettles", ["White"], "Boils water for tea in under three minutes; auto shut-off."),
-    _product("coffee-grinder-01", "Conical Burr Coffee Grinder", "Homely", "Kitchen > Appliances > Coffee", ["Black"], "Grinds beans from espresso-fine to French-press coarse."),
-    _product("yoga-mat-01", "Non-Slip Yoga Mat 6 mm", "Lotus Flow", "Sports > Yoga > Mats", ["Purple", "Teal"], "Cushioned, grippy mat for yoga, pilates and floor stretching."),
-    _product("dumbbells-01", "Adjustable Dumbbell Set 2-24 kg", "IronWorks", "Sports > Strength > Weights", ["Black"], "Dial-select weights for strength training at home."),
-    _product("wool-socks-01", "Merino Wool Hiking Socks (3 pairs)", "Bergson", "Clothing > Socks", ["Grey"], "Warm, cushioned merino socks that stay odour-free on long walks."),
-    _product("tshirt-01", "Organic Cotton Crew T-Shirt", "Plainsong", "Clothing > Tops > T-shirts", ["White", "Black"], "Soft everyday tee in heavyweight organic cotton."),
-    _product("sunglasses-01", "Polarised Sport Sunglasses", "Glare", "Accessories > Eyewear", ["Black"], "UV400 polarised lenses cut glare on water and snow."),
-    _product("backpack-01", "Trekker 40 L Hiking Backpack", "Basecamp", "Outdoor > Bags > Backpacks", ["Green"], "Ventilated back panel and hip belt for carrying gear on day hikes."),
-    _product("water-bottle-01", "Insulated Stainless Steel Water Bottle 750 ml", "Thermo", "Outdoor > Hydration", ["Teal"], "Double-wall vacuum insulation keeps drinks cold for 24 hours or hot for 12."),
-    _product("headlamp-01", "Rechargeable LED Headlamp 400 lm", "Lumen", "Outdoor > Lighting", ["Black"], "Hands-free light worn on the head for night hikes, camping and running in the dark."),
-    _product("bike-helmet-01", "Aero Road Cycling Helmet", "Spoke", "Sports > Cycling > Helmets", ["White"], "Lightweight, well-ventilated helmet for road bikes."),
-    _product("swim-goggles-01", "Anti-Fog Swim Goggles", "Lane", "Sports > Swimming", ["Blue"], "Leak-proof goggles for pool training."),
-    _product("umbrella-01", "Compact Travel Umbrella", "Driftwood", "Accessories > Umbrellas", ["Black"], "Folding windproof umbrella that fits in a bag."),
-    _product("desk-lamp-01", "Dimmable LED Desk Lamp", "Lumen", "Home > Lighting > Desk lamps", ["White"], "Adjustable arm and warm-to-cool light for reading and work."),
-    _product("board-game-01", "Settlers Strategy Board Game", "Meeple", "Toys > Board games", ["Multi"], "Trade, build and settle an island; 3-4 players, ages 10+."),
-    _product("dog-bed-01", "Orthopaedic Memory Foam Dog Bed", "Pawsome", "Pets > Dogs > Beds", ["Grey"], "Supportive bed with a washable cover for large dogs."),
-    _product("earbuds-01", "Wireless Noise-Cancelling Earbuds", "Sonic", "Electronics > Audio > Headphones", ["Black"], "Bluetooth earbuds with 30 h battery life and active noise cancelling."),
+    _record(h, d) for h, d in zip(_LINES[::2], _LINES[1::2], strict=True)
 ]
 
 # (query, acceptable product ids, must appear within this many top hits)
@@ -106,8 +147,10 @@ RELEVANCE_CASES: list[tuple[str, set[str], int]] = [
 ]
 
 
-def _write_jsonl(path: Path, records: list[dict[str, Any]], extra_lines: dict[int, str] | None = None) -> Path:
-    """Writes ``records`` as JSON Lines, inserting raw ``extra_lines`` at given 0-based positions."""
+def _write_jsonl(
+    path: Path, records: list[dict[str, Any]], extra_lines: dict[int, str] | None = None
+) -> Path:
+    """Writes ``records`` as JSON Lines, inserting raw ``extra_lines`` at 0-based positions."""
     lines = [json.dumps(record) for record in records]
     for position, text in sorted((extra_lines or {}).items()):
         lines.insert(position, text)
@@ -141,12 +184,16 @@ def index(products_file: Path) -> CatalogIndex:
 
 
 @pytest.fixture(scope="module")
-def cli_index_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def cli_index_dir(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """An index built through the CLI from an export with one broken row among the good ones."""
     workdir = tmp_path_factory.mktemp("cli")
-    export = _write_jsonl(workdir / "products.jsonl", PRODUCTS, extra_lines={4: '{"id": "broken", "title": '})
-    result = _run_cli("build", "--products", str(export), "--out", str(workdir / "index"), "--batch-size", "8")
-    return workdir / "index", result
+    broken = {4: '{"id": "broken", "title": '}
+    export = _write_jsonl(workdir / "products.jsonl", PRODUCTS, extra_lines=broken)
+    out = workdir / "index"
+    result = _run_cli("build", "--products", str(export), "--out", str(out), "--batch-size", "8")
+    return out, result
 
 
 # --- reading products ---------------------------------------------------------------------
@@ -194,7 +241,8 @@ def test_strict_mode_raises_on_the_first_bad_row(tmp_path: Path) -> None:
 def test_duplicate_ids_are_an_error_naming_both_lines(tmp_path: Path) -> None:
     export = _write_jsonl(tmp_path / "p.jsonl", [PRODUCTS[0], PRODUCTS[1], PRODUCTS[0]])
 
-    with pytest.raises(ProductFileError, match=r"p\.jsonl:3: duplicate product id 'rain-jacket-01' \(first on line 1\)"):
+    expected = r"p\.jsonl:3: duplicate product id 'rain-jacket-01' \(first on line 1\)"
+    with pytest.raises(ProductFileError, match=expected):
         read_products_jsonl(export)
 
 
@@ -211,8 +259,8 @@ def test_product_text_holds_what_gets_embedded() -> None:
 
     text = product_text(product)
 
-    for part in ("Stormline Waterproof Rain Jacket", "Northpeak", "Rain jackets", "Navy", "taped seams"):
-        assert part in text
+    parts = ("Stormline Waterproof Rain Jacket", "Northpeak", "Rain jackets", "Navy", "taped seams")
+    assert all(part in text for part in parts), text
     assert text.startswith(product.title)
 
 
@@ -229,7 +277,9 @@ def test_encode_returns_unit_float32_rows() -> None:
 
 
 @pytest.mark.parametrize(("query", "expected", "within"), RELEVANCE_CASES)
-def test_search_ranks_the_expected_product(index: CatalogIndex, query: str, expected: set[str], within: int) -> None:
+def test_search_ranks_the_expected_product(
+    index: CatalogIndex, query: str, expected: set[str], within: int
+) -> None:
     hits = index.search(query, k=5)
 
     top = [hit.product_id for hit in hits[:within]]
@@ -241,7 +291,7 @@ def test_hits_are_ranked_best_first(index: CatalogIndex) -> None:
 
     assert len(hits) == len(index) == len(PRODUCTS)
     assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in pairwise(hits))
     assert all(isinstance(hit, SearchHit) and -1.0 <= hit.score <= 1.0 + 1e-5 for hit in hits)
 
 
@@ -250,17 +300,23 @@ def test_search_many_matches_single_searches(index: CatalogIndex) -> None:
 
     batched = index.search_many(queries, k=3)
 
-    for query, hits in zip(queries, batched):
+    for query, hits in zip(queries, batched, strict=True):
         single = index.search(query, k=3)
         assert [h.product_id for h in hits] == [h.product_id for h in single]
         np.testing.assert_allclose([h.score for h in hits], [h.score for h in single], rtol=1e-4)
 
 
-def test_save_and_load_round_trip_gives_identical_results(index: CatalogIndex, tmp_path: Path) -> None:
+def test_save_and_load_round_trip_gives_identical_results(
+    index: CatalogIndex, tmp_path: Path
+) -> None:
     index.save(tmp_path / "idx")
     loaded = CatalogIndex.load(tmp_path / "idx")
 
-    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == ["ids.json", "index.faiss", "meta.json"]
+    files = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    assert files == ["ids.json", "index.faiss", "meta.json"]  # no temporary files left
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "idx" / "index.faiss").stat().st_mode & 0o777 == 0o666 & ~umask
     meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
     assert meta["model_name"] == MODEL_NAME and meta["dimension"] == EMBEDDING_DIM
     assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 1 and meta["built_at"]
@@ -283,7 +339,11 @@ def test_load_of_a_missing_index_names_the_build_command(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("model_name", "other/model", "was built with other/model"), ("dimension", 768, "inconsistent"), ("format_version", 99, "format version 99")],
+    [
+        ("model_name", "other/model", "was built with other/model"),
+        ("dimension", 768, "inconsistent"),
+        ("format_version", 99, "format version 99"),
+    ],
 )
 def test_load_refuses_an_index_that_does_not_fit(
     index: CatalogIndex, tmp_path: Path, field: str, value: Any, message: str
@@ -314,7 +374,8 @@ def test_cli_build_skips_the_bad_row_and_reports_count_and_time(
 def test_cli_search_json(cli_index_dir: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     index_dir, _ = cli_index_dir
 
-    result = _run_cli("search", "--index", str(index_dir), "--query", "waterproof jacket for rain", "-k", "3", "--json")
+    query = "waterproof jacket for rain"
+    result = _run_cli("search", "--index", str(index_dir), "--query", query, "-k", "3", "--json")
 
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -336,7 +397,8 @@ def test_cli_search_batch_tsv(
         encoding="utf-8",
     )
 
-    code = cli.main(["search", "--index", str(index_dir), "--queries", str(queries), "-k", "2", "--json"])
+    args = ["search", "--index", str(index_dir), "--queries", str(queries), "-k", "2", "--json"]
+    code = cli.main(args)
 
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -351,7 +413,8 @@ def test_cli_search_plain_table(
 ) -> None:
     index_dir, _ = cli_index_dir
 
-    code = cli.main(["search", "--index", str(index_dir), "--query", "mat for yoga practice", "-k", "2"])
+    args = ["search", "--index", str(index_dir), "--query", "mat for yoga practice", "-k", "2"]
+    code = cli.main(args)
 
     assert code == 0
     header, first, second = capsys.readouterr().out.splitlines()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -135,12 +134,6 @@ def add_handoff(
                 created_at=created_at,
             )
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def receive_turn(ws: Any) -> list[dict[str, Any]]:
@@ -357,7 +350,7 @@ def test_rasa_down_over_websocket_then_back(client: TestClient, fake_rasa: FakeR
     assert back[0]["text"] == "You said: hi again"
 
 
-def test_rasa_not_listening_at_all(settings: Settings) -> None:
+def test_rasa_not_listening_at_all(settings: Settings, free_port: Callable[[], int]) -> None:
     """The real transport (with its connection retries) against a closed port."""
     settings = settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{free_port()}"})
     with TestClient(create_app(settings)) as client:

@@ -1,7 +1,7 @@
 """Customers of the demo shop, with the addresses their orders ship to.
 
-The ``Customer`` table keeps only a postcode; the full address is kept here in
-memory (``Shopper.address``) so the order generator can print it on orders and
+The ``customers`` table keeps only a postcode; the full address stays in memory
+(``CustomerDraft.address``) so the order generator can print it on orders and
 route parcels to the right city.
 """
 
@@ -11,60 +11,29 @@ import logging
 import random
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from aisle.demo import vocabulary as vocab
+from aisle.demo.drafts import Address, CustomerDraft
 from aisle.demo.personas import PERSONA_CUSTOMERS, PersonaCustomer
 from aisle.demo.timeline import Timeline
-from aisle.models import Customer
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Address:
-    """A US street address; ``label`` is what goes on an order."""
-
-    street: str
-    city: str
-    state: str
-    postcode: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.street}, {self.city}, {self.state}"
-
-    @property
-    def place(self) -> str:
-        """"City, ST", as carriers print scan locations."""
-        return f"{self.city}, {self.state}"
-
-
-@dataclass(frozen=True)
-class Shopper:
-    """A customer row and the address their orders usually ship to."""
-
-    customer: Customer
-    address: Address
-
-
-def build_customers(rng: random.Random, timeline: Timeline, n_customers: int) -> list[Shopper]:
+def build_customers(
+    rng: random.Random, timeline: Timeline, n_customers: int
+) -> list[CustomerDraft]:
     """The persona customers first, then generated ones up to ``n_customers``."""
-    shoppers = [_persona(timeline, persona) for persona in PERSONA_CUSTOMERS]
-    emails = {shopper.customer.email for shopper in shoppers}
-    while len(shoppers) < n_customers:
+    customers = [_persona(timeline, persona) for persona in PERSONA_CUSTOMERS]
+    emails = {customer.email for customer in customers}
+    while len(customers) < n_customers:
         name = random_name(rng)
         email = _unique_email(rng, name, emails)
         address = random_address(rng)
-        customer = Customer(
-            email=email,
-            name=name,
-            postcode=address.postcode,
-            created_at=timeline.ago(rng.uniform(200, 1100)),
-        )
-        shoppers.append(Shopper(customer, address))
-    logger.info("Generated %d customers", len(shoppers))
-    return shoppers
+        created_at = timeline.ago(rng.uniform(200, 1100))
+        customers.append(CustomerDraft(email, name, address.postcode, created_at, address))
+    logger.info("Generated %d customers", len(customers))
+    return customers
 
 
 def random_name(rng: random.Random) -> str:
@@ -75,21 +44,16 @@ def random_name(rng: random.Random) -> str:
 def random_address(rng: random.Random) -> Address:
     """A plausible address in one of the vocabulary's cities, ZIP code matching the city."""
     city, state, zip_prefix = rng.choice(vocab.CITIES)
-    street = f"{rng.randint(10, 9899)} {rng.choice(vocab.STREET_NAMES)} {rng.choice(vocab.STREET_SUFFIXES)}"
+    name, suffix = rng.choice(vocab.STREET_NAMES), rng.choice(vocab.STREET_SUFFIXES)
+    street = f"{rng.randint(10, 9899)} {name} {suffix}"
     if rng.random() < 0.25:
         street += f", Apt {rng.randint(1, 40)}"
     return Address(street, city, state, f"{zip_prefix}{rng.randint(1, 99):02d}")
 
 
-def _persona(timeline: Timeline, persona: PersonaCustomer) -> Shopper:
-    customer = Customer(
-        email=persona.email,
-        name=persona.name,
-        postcode=persona.postcode,
-        created_at=timeline.ago(400),
-    )
+def _persona(timeline: Timeline, persona: PersonaCustomer) -> CustomerDraft:
     address = Address(persona.street, persona.city, persona.state, persona.postcode)
-    return Shopper(customer, address)
+    return CustomerDraft(persona.email, persona.name, persona.postcode, timeline.ago(400), address)
 
 
 def _unique_email(rng: random.Random, name: str, taken: set[str]) -> str:
@@ -115,6 +79,6 @@ def _unique_email(rng: random.Random, name: str, taken: set[str]) -> str:
 
 
 def _ascii_slug(text: str) -> str:
-    """"Hernández" -> "hernandez", "Hye-jin" -> "hyejin"."""
+    """Plain lower-case ASCII for emails: "Hernández" -> "hernandez", "Hye-jin" -> "hyejin"."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", plain.lower())

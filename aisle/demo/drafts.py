@@ -58,7 +58,7 @@ class Address:
 
     @property
     def place(self) -> str:
-        """"City, ST", as carriers print scan locations."""
+        """Where the address is, as carriers print scan locations: "City, ST"."""
         return f"{self.city}, {self.state}"
 
 

@@ -13,9 +13,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from aisle.demo.drafts import ShipmentDraft
 from aisle.demo.shipping import Shipping
 from aisle.demo.timeline import Timeline, between, daytime, later
-from aisle.models import Shipment
 
 CANCELLED_SHARE = 0.04
 LABEL_CREATED_SHARE = 0.5
@@ -34,7 +34,7 @@ class Fulfilment:
     """An order's status, shipments and, if cancelled, when."""
 
     status: str
-    shipments: list[Shipment] = field(default_factory=list)
+    shipments: list[ShipmentDraft] = field(default_factory=list)
     cancelled_at: dt.datetime | None = None
 
 
@@ -64,40 +64,72 @@ class Fulfiller:
         self, story: str, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
     ) -> Fulfilment:
         """The fixed outcome of a persona order (see ``personas``)."""
-        timeline, shipping = self._timeline, self._shipping
-        carrier = carriers[0]
+        tellers = {
+            "delivered": self._delivered_on_time,
+            "in_transit": self._due_in_two_days,
+            "delayed": self._late_and_silent,
+            "processing": self._not_shipped_yet,
+            "cancelled": self._cancelled_within_hours,
+            "partially_shipped": self._split_in_two,
+        }
+        if story not in tellers:
+            raise ValueError(f"unknown persona story {story!r}")
+        return tellers[story](placed_at, destination, carriers)
+
+    def _delivered_on_time(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
         shipped_at = later(self._rng, placed_at, 10, 20)
-        if story == "delivered":
-            arrival = shipped_at.date() + dt.timedelta(days=shipping.transit_days(carrier))
-            parcel = shipping.delivered(
-                carrier,
-                destination,
-                shipped_at=shipped_at,
-                estimated=arrival,
-                delivered_at=daytime(self._rng, arrival),
-            )
-            return Fulfilment("delivered", [parcel])
-        if story == "in_transit":
-            estimated = timeline.date_in(2)
-            parcel = shipping.in_transit(carrier, destination, shipped_at=shipped_at, estimated=estimated)
-            return Fulfilment("shipped", [parcel])
-        if story == "delayed":
-            last_scan = between(self._rng, timeline.ago(5.25), timeline.ago(5))
-            parcel = shipping.delayed(
-                carrier,
-                destination,
-                shipped_at=shipped_at,
-                estimated=timeline.date_in(-3),
-                last_scan_at=last_scan,
-            )
-            return Fulfilment("shipped", [parcel])
-        if story == "processing":
-            return Fulfilment("processing")
-        if story == "cancelled":
-            return Fulfilment("cancelled", cancelled_at=later(self._rng, placed_at, 1, 4))
-        if story == "partially_shipped":
-            return self._partially_shipped(placed_at, destination, (carriers[0], carriers[-1]))
-        raise ValueError(f"unknown persona story {story!r}")
+        arrival = shipped_at.date() + dt.timedelta(days=self._shipping.transit_days(carriers[0]))
+        parcel = self._shipping.delivered(
+            carriers[0],
+            destination,
+            shipped_at=shipped_at,
+            estimated=arrival,
+            delivered_at=daytime(self._rng, arrival),
+        )
+        return Fulfilment("delivered", [parcel])
+
+    def _due_in_two_days(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
+        parcel = self._shipping.in_transit(
+            carriers[0],
+            destination,
+            shipped_at=later(self._rng, placed_at, 10, 20),
+            estimated=self._timeline.date_in(2),
+        )
+        return Fulfilment("shipped", [parcel])
+
+    def _late_and_silent(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
+        """Estimated three days ago, last scanned five days ago."""
+        shipped_at = later(self._rng, placed_at, 10, 20)
+        last_scan = between(self._rng, self._timeline.ago(5.25), self._timeline.ago(5))
+        parcel = self._shipping.delayed(
+            carriers[0],
+            destination,
+            shipped_at=shipped_at,
+            estimated=self._timeline.date_in(-3),
+            last_scan_at=last_scan,
+        )
+        return Fulfilment("shipped", [parcel])
+
+    def _not_shipped_yet(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
+        return Fulfilment("processing")
+
+    def _cancelled_within_hours(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
+        return Fulfilment("cancelled", cancelled_at=later(self._rng, placed_at, 1, 4))
+
+    def _split_in_two(
+        self, placed_at: dt.datetime, destination: str, carriers: Sequence[str]
+    ) -> Fulfilment:
+        return self._partially_shipped(placed_at, destination, (carriers[0], carriers[-1]))
 
     def _hours_since(self, instant: dt.datetime) -> float:
         return (self._timeline.now - instant).total_seconds() / 3600
@@ -106,7 +138,9 @@ class Fulfiller:
         """Cancelled by the shopper within a day and a half, before anything shipped."""
         age_hours = self._hours_since(placed_at)
         latest = min(36.0, age_hours * 0.9)
-        return Fulfilment("cancelled", cancelled_at=later(self._rng, placed_at, min(0.2, latest), latest))
+        return Fulfilment(
+            "cancelled", cancelled_at=later(self._rng, placed_at, min(0.2, latest), latest)
+        )
 
     def _processing(self, placed_at: dt.datetime, *, label: bool) -> Fulfilment:
         """Not shipped yet; maybe the label is printed."""
@@ -115,7 +149,9 @@ class Fulfiller:
             return Fulfilment("processing")
         created_at = later(self._rng, placed_at, 1, min(20.0, age_hours - 0.5))
         estimated = self._timeline.date_in(self._rng.randint(3, 6))
-        parcel = self._shipping.label_created(self._shipping.pick_carrier(), created_at=created_at, estimated=estimated)
+        parcel = self._shipping.label_created(
+            self._shipping.pick_carrier(), created_at=created_at, estimated=estimated
+        )
         return Fulfilment("processing", [parcel])
 
     def _shipped(self, placed_at: dt.datetime, destination: str) -> Fulfilment:
@@ -127,17 +163,25 @@ class Fulfiller:
         carrier = self._shipping.pick_carrier()
         estimated = shipped_at.date() + dt.timedelta(days=self._shipping.transit_days(carrier))
         shift = self._rng.choices(ARRIVAL_SHIFT_DAYS, weights=ARRIVAL_SHIFT_WEIGHTS)[0]
-        arrival = max(estimated + dt.timedelta(days=shift), shipped_at.date() + dt.timedelta(days=1))
+        arrival = max(
+            estimated + dt.timedelta(days=shift), shipped_at.date() + dt.timedelta(days=1)
+        )
         delivered_at = daytime(self._rng, arrival)
         if delivered_at >= now and estimated < today:
-            # Late and still moving would be "delayed", which has its own story; arrive on time instead.
+            # Late and still moving is the "delayed" story, told elsewhere: arrive on time.
             delivered_at = daytime(self._rng, estimated)
         if delivered_at < now:
             parcel = self._shipping.delivered(
-                carrier, destination, shipped_at=shipped_at, estimated=estimated, delivered_at=delivered_at
+                carrier,
+                destination,
+                shipped_at=shipped_at,
+                estimated=estimated,
+                delivered_at=delivered_at,
             )
             return Fulfilment("delivered", [parcel])
-        parcel = self._shipping.in_transit(carrier, destination, shipped_at=shipped_at, estimated=estimated)
+        parcel = self._shipping.in_transit(
+            carrier, destination, shipped_at=shipped_at, estimated=estimated
+        )
         return Fulfilment("shipped", [parcel])
 
     def _stalled(self, placed_at: dt.datetime, destination: str) -> Fulfilment:

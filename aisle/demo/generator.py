@@ -2,8 +2,9 @@
 
 One ``random.Random(seed)`` drives every choice and every timestamp is counted
 back from ``today``, so the same seed and the same ``today`` give byte-identical
-data (on the same Python version). Tables are written one after the other, each
-with a single flush, because later tables refer to the ids of earlier ones.
+data (on the same Python version). The shop is built in memory as drafts first
+(products, customers, orders, returns: each step draws from the same random
+source in a fixed order), then ``writer`` inserts it in bulk.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aisle.demo.customers import build_customers
+from aisle.demo.drafts import ShopDraft
 from aisle.demo.fulfilment import Fulfiller
 from aisle.demo.orders import build_orders
 from aisle.demo.personas import PERSONA_CUSTOMERS, PERSONA_ORDERS
@@ -26,7 +27,8 @@ from aisle.demo.products import build_catalog
 from aisle.demo.returns import build_returns
 from aisle.demo.shipping import Shipping
 from aisle.demo.timeline import Timeline
-from aisle.models import Base, Customer, Order, Product
+from aisle.demo.writer import write_shop
+from aisle.models import Customer, Order, Product
 
 logger = logging.getLogger(__name__)
 
@@ -69,42 +71,41 @@ def generate_shop(
     _check_sizes(n_products, n_customers, n_orders)
     _require_empty(session)
     started = time.perf_counter()
-    rng = random.Random(seed)
-    timeline = Timeline(today or dt.date.today())
-
-    catalog = build_catalog(rng, timeline, n_products)
-    _insert(session, "products", catalog.products)
-    _insert(session, "product variants", catalog.variants)
-
-    shoppers = build_customers(rng, timeline, n_customers)
-    _insert(session, "customers", [shopper.customer for shopper in shoppers])
-
-    fulfiller = Fulfiller(rng, timeline, Shipping(rng, timeline))
-    orders = build_orders(rng, timeline, catalog, shoppers, fulfiller, n_orders)
-    _insert(session, "orders", orders)
-
-    drafts = build_returns(rng, timeline, catalog, orders)
-    for draft in drafts:
-        draft.order.returns.append(draft.request)
-    _flush(session, "returns", len(drafts))
-    refunded = [draft for draft in drafts if draft.refund is not None]
-    for draft in refunded:
-        assert draft.refund is not None
-        draft.refund.return_id = draft.request.id
-        draft.order.refunds.append(draft.refund)
-    _flush(session, "return refunds", len(refunded))
-
-    summary = DemoSummary(
-        products=len(catalog.products),
-        variants=len(catalog.variants),
-        customers=len(shoppers),
-        orders=len(orders),
-        shipments=sum(len(order.shipments) for order in orders),
-        returns=len(drafts),
-        refunds=sum(len(order.refunds) for order in orders),
+    shop = build_shop(
+        random.Random(seed), Timeline(today or dt.date.today()), n_products, n_customers, n_orders
     )
-    logger.info("Generated the demo shop in %.1f s: %s", time.perf_counter() - started, summary.as_dict())
+    built = time.perf_counter()
+    write_shop(session, shop)
+    session.flush()
+    summary = DemoSummary(
+        products=len(shop.products),
+        variants=sum(len(product.variants) for product in shop.products),
+        customers=len(shop.customers),
+        orders=len(shop.orders),
+        shipments=sum(len(order.shipments) for order in shop.orders),
+        returns=len(shop.returns),
+        refunds=sum(len(o.refunds) for o in shop.orders)
+        + sum(r.refund is not None for r in shop.returns),
+    )
+    logger.info(
+        "Demo shop built in %.1f s and written in %.1f s: %s",
+        built - started,
+        time.perf_counter() - built,
+        summary.as_dict(),
+    )
     return summary
+
+
+def build_shop(
+    rng: random.Random, timeline: Timeline, n_products: int, n_customers: int, n_orders: int
+) -> ShopDraft:
+    """The whole shop in memory; each step draws from ``rng`` in this fixed order."""
+    catalog = build_catalog(rng, timeline, n_products)
+    customers = build_customers(rng, timeline, n_customers)
+    fulfiller = Fulfiller(rng, timeline, Shipping(rng, timeline))
+    orders = build_orders(rng, timeline, catalog, customers, fulfiller, n_orders)
+    returns = build_returns(rng, timeline, catalog, orders)
+    return ShopDraft(catalog.products, customers, orders, returns)
 
 
 def _check_sizes(n_products: int, n_customers: int, n_orders: int) -> None:
@@ -121,16 +122,6 @@ def _require_empty(session: Session) -> None:
     for model in (Product, Customer, Order):
         count = session.scalar(select(func.count()).select_from(model))
         if count:
-            raise ValueError(f"generate_shop needs an empty database; {model.__tablename__} has {count} rows")
-
-
-def _insert(session: Session, label: str, rows: Sequence[Base]) -> None:
-    session.add_all(rows)
-    _flush(session, label, len(rows))
-
-
-def _flush(session: Session, label: str, count: int) -> None:
-    """Flushes, logging how long the table took: inserts are most of the run time."""
-    started = time.perf_counter()
-    session.flush()
-    logger.info("Inserted %d %s in %.2f s", count, label, time.perf_counter() - started)
+            raise ValueError(
+                f"generate_shop needs an empty database; {model.__tablename__} has {count} rows"
+            )

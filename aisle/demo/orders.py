@@ -18,12 +18,20 @@ from decimal import Decimal
 
 from tqdm import tqdm
 
-from aisle.demo.customers import Address, Shopper, random_address, random_name
-from aisle.demo.fulfilment import Fulfilment, Fulfiller
+from aisle.demo.customers import random_address, random_name
+from aisle.demo.drafts import (
+    Address,
+    CustomerDraft,
+    ItemDraft,
+    OrderDraft,
+    RefundDraft,
+    VariantDraft,
+)
+from aisle.demo.fulfilment import Fulfiller, Fulfilment
 from aisle.demo.personas import FIRST_GENERATED_ORDER_NUMBER, PERSONA_ORDERS, PersonaOrder
 from aisle.demo.products import Catalog
+from aisle.demo.refunds import refund
 from aisle.demo.timeline import Timeline, later
-from aisle.models import Order, OrderItem, ProductVariant, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +47,21 @@ def build_orders(
     rng: random.Random,
     timeline: Timeline,
     catalog: Catalog,
-    shoppers: Sequence[Shopper],
+    customers: Sequence[CustomerDraft],
     fulfiller: Fulfiller,
     n_orders: int,
-) -> list[Order]:
-    """Persona orders, then ``n_orders`` minus those generated ones.
+) -> list[OrderDraft]:
+    """Persona orders, then generated ones up to ``n_orders``.
 
-    The shoppers must already have ids (flushed), since orders refer to them.
+    Personas get only their fixed orders, so a demo can list them all.
     """
-    by_email = {shopper.customer.email: shopper for shopper in shoppers}
+    by_email = {customer.email: customer for customer in customers}
     orders = [
         _persona_order(rng, timeline, catalog, fulfiller, by_email[spec.email], spec)
         for spec in PERSONA_ORDERS
     ]
     persona_emails = {spec.email for spec in PERSONA_ORDERS}
-    regulars = [shopper for shopper in shoppers if shopper.customer.email not in persona_emails]
+    regulars = [customer for customer in customers if customer.email not in persona_emails]
     orders += _generated_orders(rng, timeline, catalog, regulars, fulfiller, n_orders - len(orders))
     logger.info("Generated %d orders", len(orders))
     return orders
@@ -64,48 +72,62 @@ def _persona_order(
     timeline: Timeline,
     catalog: Catalog,
     fulfiller: Fulfiller,
-    shopper: Shopper,
+    customer: CustomerDraft,
     spec: PersonaOrder,
-) -> Order:
+) -> OrderDraft:
     placed_at = timeline.ago(spec.placed_days_ago)
     items = []
     for index, category in enumerate(spec.categories):
         product = rng.choice(catalog.in_category(category) or catalog.products)
         final_sale = spec.final_sale[index] if index < len(spec.final_sale) else False
         items.append(_item(catalog, catalog.pick_variant(rng, product), 1, final_sale))
-    fulfilment = fulfiller.for_story(spec.story, placed_at, shopper.address.place, spec.carriers)
-    return _order(rng, timeline, spec.number, shopper, shopper.customer.name, shopper.address, placed_at, items, fulfilment)
+    fulfilment = fulfiller.for_story(spec.story, placed_at, customer.address.place, spec.carriers)
+    return _order(
+        rng,
+        timeline,
+        spec.number,
+        customer,
+        customer.name,
+        customer.address,
+        placed_at,
+        items,
+        fulfilment,
+    )
 
 
 def _generated_orders(
     rng: random.Random,
     timeline: Timeline,
     catalog: Catalog,
-    shoppers: Sequence[Shopper],
+    customers: Sequence[CustomerDraft],
     fulfiller: Fulfiller,
     count: int,
-) -> list[Order]:
+) -> list[OrderDraft]:
     """Orders spread over the history, slightly more of them recently, oldest first."""
-    placed = sorted(timeline.ago(0.02 + (HISTORY_DAYS - 0.02) * rng.random() ** 1.15) for _ in range(count))
-    loyalty = list(itertools.accumulate(rng.lognormvariate(0, 1) for _ in shoppers))
+    placed = sorted(
+        timeline.ago(0.02 + (HISTORY_DAYS - 0.02) * rng.random() ** 1.15) for _ in range(count)
+    )
+    loyalty = list(itertools.accumulate(rng.lognormvariate(0, 1) for _ in customers))
     orders = []
     for index, placed_at in enumerate(tqdm(placed, desc="orders", disable=None, leave=False)):
-        shopper = rng.choices(shoppers, cum_weights=loyalty)[0]
+        customer = rng.choices(customers, cum_weights=loyalty)[0]
         items = _random_items(rng, catalog)
         if rng.random() < GIFT_SHARE:
             name, address = random_name(rng), random_address(rng)
         else:
-            name, address = shopper.customer.name, shopper.address
+            name, address = customer.name, customer.address
         fulfilment = fulfiller.for_generated(placed_at, address.place, len(items))
         number = str(FIRST_GENERATED_ORDER_NUMBER + index)
-        orders.append(_order(rng, timeline, number, shopper, name, address, placed_at, items, fulfilment))
+        orders.append(
+            _order(rng, timeline, number, customer, name, address, placed_at, items, fulfilment)
+        )
     return orders
 
 
-def _random_items(rng: random.Random, catalog: Catalog) -> list[OrderItem]:
+def _random_items(rng: random.Random, catalog: Catalog) -> list[ItemDraft]:
     """One to four different variants, popular products more often."""
     wanted = rng.choices(ITEM_COUNTS, weights=ITEM_COUNT_WEIGHTS)[0]
-    chosen: dict[str, ProductVariant] = {}
+    chosen: dict[str, VariantDraft] = {}
     for _ in range(wanted * 3):
         variant = catalog.pick_variant(rng)
         chosen.setdefault(variant.sku, variant)
@@ -122,9 +144,9 @@ def _random_items(rng: random.Random, catalog: Catalog) -> list[OrderItem]:
     ]
 
 
-def _item(catalog: Catalog, variant: ProductVariant, quantity: int, final_sale: bool) -> OrderItem:
+def _item(catalog: Catalog, variant: VariantDraft, quantity: int, final_sale: bool) -> ItemDraft:
     product = catalog.product(variant.product_id)
-    return OrderItem(
+    return ItemDraft(
         sku=variant.sku,
         product_id=product.id,
         title=product.title,
@@ -140,20 +162,20 @@ def _order(
     rng: random.Random,
     timeline: Timeline,
     number: str,
-    shopper: Shopper,
+    customer: CustomerDraft,
     name: str,
     address: Address,
     placed_at: dt.datetime,
-    items: list[OrderItem],
+    items: list[ItemDraft],
     fulfilment: Fulfilment,
-) -> Order:
+) -> OrderDraft:
     total = sum((item.unit_price * item.quantity for item in items), Decimal("0.00"))
-    refunds = []
+    refunds: list[RefundDraft] = []
     if fulfilment.cancelled_at is not None:
         refunds.append(_cancellation_refund(rng, timeline, total, fulfilment.cancelled_at))
-    return Order(
+    return OrderDraft(
         number=number,
-        customer_id=shopper.customer.id,
+        customer=customer,
         status=fulfilment.status,
         placed_at=placed_at,
         shipping_name=name,
@@ -170,22 +192,16 @@ def _order(
 
 def _cancellation_refund(
     rng: random.Random, timeline: Timeline, total: Decimal, cancelled_at: dt.datetime
-) -> Refund:
-    """The whole order back to the card: pending, approved after a day, paid in one to three."""
+) -> RefundDraft:
+    """The whole order back to the card, opened minutes after the cancellation."""
     window_hours = min(0.5, (timeline.now - cancelled_at).total_seconds() / 7200)
     created_at = later(rng, cancelled_at, window_hours / 10, window_hours)
-    paid_at = later(rng, created_at, 24, 72)
-    age = timeline.now - created_at
-    if paid_at < timeline.now:
-        status = "paid"
-    elif age > dt.timedelta(days=1):
-        status = "approved"
-    else:
-        status = "pending"
-    return Refund(
+    approved_at = later(rng, created_at, 1, 24)
+    return refund(
+        rng,
+        timeline,
         amount=total,
         method="original_payment",
-        status=status,
         created_at=created_at,
-        paid_at=paid_at if status == "paid" else None,
+        approved_at=approved_at,
     )

@@ -164,7 +164,11 @@ def _unique_title(
     """``Brand Line [Adjective] [Spec] Noun``, e.g. "Northpeak Stormline Waterproof Rain Jacket"."""
     title = ""
     for _ in range(20):
-        title = " ".join(part for part in (brand, _line_name(rng), _adjective(rng, features, noun), spec, noun) if part)
+        title = " ".join(
+            part
+            for part in (brand, _line_name(rng), _adjective(rng, features, noun), spec, noun)
+            if part
+        )
         if title not in titles:
             break
     titles.add(title)
@@ -182,7 +186,10 @@ def _adjective(rng: random.Random, features: Sequence[str], noun: str) -> str:
     feature = features[0] if rng.random() < 0.6 else rng.choice(features)
     if feature.split("-")[0].lower() in noun.lower():
         return ""
-    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-")) for word in feature.split())
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+        for word in feature.split()
+    )
 
 
 def _describe(
@@ -202,11 +209,23 @@ def _describe(
     return " ".join(sentences)
 
 
-def _what_it_is(rng: random.Random, archetype: Archetype, noun: str, spec: str, features: Sequence[str]) -> str:
+def _what_it_is(
+    rng: random.Random, archetype: Archetype, noun: str, spec: str, features: Sequence[str]
+) -> str:
+    """The first sentence: "A waterproof rain jacket made from ...", "Boots built from ..."."""
     spec_text = spec.lower() if "Person" in spec else spec
-    phrase = " ".join(part for part in (", ".join(features), spec_text, _sentence_case(noun)) if part)
-    verb = rng.choice(vocab.FIRST_SENTENCE_VERBS)
-    return f"{_article(phrase)} {phrase} {verb} {rng.choice(archetype.materials)}."
+    adjectives = ", ".join(f for f in features if f.lower() not in noun.lower())
+    phrase = " ".join(part for part in (adjectives, spec_text, _sentence_case(noun)) if part)
+    verb = rng.choice(vocab.FIRST_SENTENCE_VERBS[archetype.department])
+    material = rng.choice(archetype.materials)
+    if _is_plural(noun):
+        return f"{phrase[:1].upper()}{phrase[1:]} {verb} {material}."
+    return f"{_article(phrase)} {phrase} {verb} {material}."
+
+
+def _is_plural(noun: str) -> bool:
+    """Whether the noun is plural: "Hiking Boots", "Trekking Pants" (not "Dress")."""
+    return noun.endswith("s") and not noun.endswith("ss")
 
 
 def _uses(rng: random.Random, archetype: Archetype) -> str:
@@ -216,11 +235,13 @@ def _uses(rng: random.Random, archetype: Archetype) -> str:
 
 
 def _sentence_case(noun: str) -> str:
-    return " ".join(word if word in vocab.KEEP_CASE_WORDS else word.lower() for word in noun.split())
+    return " ".join(
+        word if word in vocab.KEEP_CASE_WORDS else word.lower() for word in noun.split()
+    )
 
 
 def _article(phrase: str) -> str:
-    """"A" or "An" by the sound of the first word ("an 18L daypack", "a UPF 50 shirt")."""
+    """The article by the sound of the first word: "an 18L daypack", "a UPF 50 shirt"."""
     first = phrase.split()[0]
     if first.startswith(("8", "11", "18")):
         return "An"

@@ -12,14 +12,14 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from aisle.demo import vocabulary as vocab
+from aisle.demo.drafts import ItemDraft, OrderDraft, RefundDraft, ReturnDraft, ReturnItemDraft
 from aisle.demo.personas import PERSONA_ORDERS, PERSONA_RETURNS, RETURN_WINDOW_DAYS, PersonaReturn
 from aisle.demo.products import Catalog
+from aisle.demo.refunds import refund
 from aisle.demo.timeline import Timeline, between, later
-from aisle.models import Order, OrderItem, Refund, ReturnItem, ReturnRequest
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +31,15 @@ FAILED_INSPECTION_SHARE = 0.06
 SIZED_DEPARTMENTS = ("Apparel", "Footwear")
 
 
-@dataclass
-class ReturnDraft:
-    """A return request and the refund it has led to so far, before either has an id."""
-
-    order: Order
-    request: ReturnRequest
-    refund: Refund | None
-
-
 def build_returns(
-    rng: random.Random, timeline: Timeline, catalog: Catalog, orders: Sequence[Order]
+    rng: random.Random, timeline: Timeline, catalog: Catalog, orders: Sequence[OrderDraft]
 ) -> list[ReturnDraft]:
-    """Persona returns first, then generated ones numbered by when they were opened.
-
-    The orders must already be flushed: return items refer to order item ids.
-    """
+    """Persona returns first, then generated ones numbered by when they were opened."""
     by_number = {order.number: order for order in orders}
-    drafts = [_persona_return(rng, timeline, by_number[spec.order_number], spec) for spec in PERSONA_RETURNS]
+    drafts = [
+        _persona_return(rng, timeline, by_number[spec.order_number], spec)
+        for spec in PERSONA_RETURNS
+    ]
     persona_numbers = {spec.number for spec in PERSONA_ORDERS}
     generated = [
         draft
@@ -56,33 +47,44 @@ def build_returns(
         if order.number not in persona_numbers
         and (draft := _maybe_return(rng, timeline, catalog, order)) is not None
     ]
-    generated.sort(key=lambda draft: (draft.request.created_at, draft.order.number))
+    generated.sort(key=lambda draft: (draft.created_at, draft.order.number))
     for number, draft in enumerate(generated, start=len(drafts) + 1):
-        draft.request.rma_number = f"RMA-{number:06d}"
+        draft.rma_number = f"RMA-{number:06d}"
     drafts += generated
     logger.info("Generated %d returns", len(drafts))
     return drafts
 
 
-def _persona_return(rng: random.Random, timeline: Timeline, order: Order, spec: PersonaReturn) -> ReturnDraft:
+def _persona_return(
+    rng: random.Random, timeline: Timeline, order: OrderDraft, spec: PersonaReturn
+) -> ReturnDraft:
     """Every item of the persona order, at the stage the persona promises."""
-    created_at = max(timeline.ago(spec.created_days_ago), _delivered_at(order) + dt.timedelta(hours=6))
-    request = _request(order, spec.status, spec.reason, spec.resolution, created_at, order.items, None)
-    request.rma_number = spec.rma_number
-    refund = None
+    created_at = max(
+        timeline.ago(spec.created_days_ago), _delivered_at(order) + dt.timedelta(hours=6)
+    )
+    lines = [ReturnItemDraft(item, item.quantity) for item in order.items]
+    draft = ReturnDraft(
+        spec.rma_number, order, spec.status, spec.reason, spec.resolution, created_at, lines
+    )
     if spec.status in ("received", "refunded") and spec.resolution != "exchange":
         received_at = later(rng, created_at, 96, 120)
-        paid_at = later(rng, received_at, 24, 48) if spec.status == "refunded" else None
-        refund = _refund(order, request, received_at, paid_at)
-    return ReturnDraft(order, request, refund)
+        approved_at = later(rng, received_at, 24, 48)
+        if spec.status == "received":
+            approved_at = timeline.now + dt.timedelta(days=1)
+        draft.refund = _refund(rng, timeline, draft, received_at, approved_at)
+    return draft
 
 
-def _maybe_return(rng: random.Random, timeline: Timeline, catalog: Catalog, order: Order) -> ReturnDraft | None:
+def _maybe_return(
+    rng: random.Random, timeline: Timeline, catalog: Catalog, order: OrderDraft
+) -> ReturnDraft | None:
     """A return for a few delivered orders, opened within the return window."""
     if order.status != "delivered" or rng.random() >= RETURN_SHARE:
         return None
     delivered_at = _delivered_at(order)
-    window_end = min(delivered_at + dt.timedelta(days=RETURN_WINDOW_DAYS), timeline.now - dt.timedelta(hours=1))
+    window_end = min(
+        delivered_at + dt.timedelta(days=RETURN_WINDOW_DAYS), timeline.now - dt.timedelta(hours=1)
+    )
     if window_end - delivered_at < dt.timedelta(days=1):
         return None
     created_at = between(rng, delivered_at + dt.timedelta(hours=12), window_end)
@@ -103,16 +105,14 @@ def _maybe_return(rng: random.Random, timeline: Timeline, catalog: Catalog, orde
         status = "received"
     else:
         status = "refunded"
-    request = _request(order, status, reason, resolution, created_at, items, rng)
-    refund = None
+    lines = [ReturnItemDraft(item, _quantity(rng, item)) for item in items]
+    draft = ReturnDraft("", order, status, reason, resolution, created_at, lines)
     if status in ("received", "refunded") and resolution != "exchange":
-        refund = _refund(order, request, received_at, settled_at if status == "refunded" else None)
-        if status == "received" and timeline.now - received_at > (settled_at - received_at) / 2:
-            refund.status = "approved"
-    return ReturnDraft(order, request, refund)
+        draft.refund = _refund(rng, timeline, draft, received_at, settled_at)
+    return draft
 
 
-def _returned_items(rng: random.Random, items: Sequence[OrderItem]) -> tuple[list[OrderItem], bool]:
+def _returned_items(rng: random.Random, items: Sequence[ItemDraft]) -> tuple[list[ItemDraft], bool]:
     """Which items come back, and whether a final-sale item is among them."""
     final_sale = [item for item in items if item.final_sale]
     returnable = [item for item in items if not item.final_sale]
@@ -124,59 +124,41 @@ def _returned_items(rng: random.Random, items: Sequence[OrderItem]) -> tuple[lis
     return rng.sample(returnable, count), False
 
 
-def _reason(rng: random.Random, catalog: Catalog, items: Sequence[OrderItem]) -> str:
+def _reason(rng: random.Random, catalog: Catalog, items: Sequence[ItemDraft]) -> str:
     """Fit complaints for clothes and shoes, any other reason for anything."""
-    departments = {catalog.product(item.product_id).category.split(" > ")[0] for item in items}
+    departments = {catalog.product(item.product_id).department for item in items}
     if departments & set(SIZED_DEPARTMENTS) and rng.random() < 0.5:
         return rng.choice(vocab.RETURN_REASONS_SIZED)
     return rng.choice(vocab.RETURN_REASONS)
 
 
-def _request(
-    order: Order,
-    status: str,
-    reason: str,
-    resolution: str,
-    created_at: dt.datetime,
-    items: Sequence[OrderItem],
-    rng: random.Random | None,
-) -> ReturnRequest:
-    """The return row; with ``rng`` some multi-unit lines come back only in part."""
-    return ReturnRequest(
-        order_id=order.id,
-        status=status,
-        reason=reason,
-        resolution=resolution,
-        created_at=created_at,
-        items=[ReturnItem(order_item_id=item.id, quantity=_quantity(rng, item)) for item in items],
-    )
-
-
-def _quantity(rng: random.Random | None, item: OrderItem) -> int:
-    if rng is None or item.quantity == 1 or rng.random() < 0.7:
+def _quantity(rng: random.Random, item: ItemDraft) -> int:
+    """Usually the whole line; now and then only some of several units."""
+    if item.quantity == 1 or rng.random() < 0.7:
         return item.quantity
     return rng.randint(1, item.quantity)
 
 
 def _refund(
-    order: Order, request: ReturnRequest, created_at: dt.datetime, paid_at: dt.datetime | None
-) -> Refund:
-    """Money back for the returned units: pending until paid, paid once ``paid_at`` is set."""
-    prices = {item.id: item.unit_price for item in order.items}
-    amount = sum((prices[line.order_item_id] * line.quantity for line in request.items), Decimal("0.00"))
-    return Refund(
-        order_id=order.id,
+    rng: random.Random,
+    timeline: Timeline,
+    draft: ReturnDraft,
+    received_at: dt.datetime,
+    approved_at: dt.datetime,
+) -> RefundDraft:
+    """Money back for the returned units, opened when the parcel arrives."""
+    amount = sum((line.item.unit_price * line.quantity for line in draft.items), Decimal("0.00"))
+    return refund(
+        rng,
+        timeline,
         amount=amount,
-        method="store_credit" if request.resolution == "store_credit" else "original_payment",
-        status="paid" if paid_at is not None else "pending",
-        created_at=created_at,
-        paid_at=paid_at,
+        method="store_credit" if draft.resolution == "store_credit" else "original_payment",
+        created_at=received_at,
+        approved_at=approved_at,
     )
 
 
-def _delivered_at(order: Order) -> dt.datetime:
-    delivered = [s.delivered_at for s in order.shipments if s.delivered_at is not None]
-    if not delivered:
-        raise ValueError(f"order {order.number} has no delivered shipment to return")
-    return max(delivered)
-
+def _delivered_at(order: OrderDraft) -> dt.datetime:
+    if order.delivered_at is None:
+        raise ValueError(f"order {order.number} has not been delivered, so cannot be returned")
+    return order.delivered_at

@@ -14,8 +14,8 @@ import string
 from dataclasses import dataclass
 
 from aisle.demo import vocabulary as vocab
+from aisle.demo.drafts import EventDraft, ShipmentDraft
 from aisle.demo.timeline import Timeline, between
-from aisle.models import Shipment, ShipmentEvent
 
 PICKED_UP = "Picked up"
 DEPARTED = "Departed facility"
@@ -77,11 +77,13 @@ class Shipping:
         """Days the carrier quotes from pickup to delivery."""
         return self._rng.randint(*CARRIERS[carrier].transit_days)
 
-    def label_created(self, carrier: str, *, created_at: dt.datetime, estimated: dt.date) -> Shipment:
+    def label_created(
+        self, carrier: str, *, created_at: dt.datetime, estimated: dt.date
+    ) -> ShipmentDraft:
         """Label printed, parcel not yet handed over: one scan, no ``shipped_at``."""
         origin = self._rng.choice(vocab.FULFILMENT_CENTRES)
         shipment = self._shipment(carrier, "label_created", None, estimated, None)
-        shipment.events = [ShipmentEvent(occurred_at=created_at, location=origin, description=LABEL_CREATED)]
+        shipment.events = [EventDraft(created_at, origin, LABEL_CREATED)]
         return shipment
 
     def delivered(
@@ -92,12 +94,16 @@ class Shipping:
         shipped_at: dt.datetime,
         estimated: dt.date,
         delivered_at: dt.datetime,
-    ) -> Shipment:
+    ) -> ShipmentDraft:
         """A delivered parcel with 3-6 scans, the last one "Delivered"."""
         route = self._route(carrier, destination)
         middle = [(DEPARTED, route.origin), (ARRIVED, route.hub), (DEPARTED, route.hub)]
         kept = sorted(self._rng.sample(range(3), k=self._rng.randint(0, 3)))
-        stops = [(PICKED_UP, route.origin), *(middle[i] for i in kept), (OUT_FOR_DELIVERY, route.destination)]
+        stops = [
+            (PICKED_UP, route.origin),
+            *(middle[i] for i in kept),
+            (OUT_FOR_DELIVERY, route.destination),
+        ]
         before_delivery = dt.timedelta(seconds=self._rng.randint(3600, 6 * 3600))
         out_at = max(delivered_at - before_delivery, shipped_at + dt.timedelta(hours=1))
         times = [*self._times(shipped_at, out_at, len(stops)), delivered_at]
@@ -108,7 +114,7 @@ class Shipping:
 
     def in_transit(
         self, carrier: str, destination: str, *, shipped_at: dt.datetime, estimated: dt.date
-    ) -> Shipment:
+    ) -> ShipmentDraft:
         """A parcel on its way, scanned within the last day; 2-5 scans."""
         route = self._route(carrier, destination)
         stops = [
@@ -135,10 +141,15 @@ class Shipping:
         shipped_at: dt.datetime,
         estimated: dt.date,
         last_scan_at: dt.datetime,
-    ) -> Shipment:
+    ) -> ShipmentDraft:
         """A parcel past its estimated date and not scanned since ``last_scan_at``; 2-5 scans."""
         route = self._route(carrier, destination)
-        stops = [(PICKED_UP, route.origin), (DEPARTED, route.origin), (ARRIVED, route.hub), (DEPARTED, route.hub)]
+        stops = [
+            (PICKED_UP, route.origin),
+            (DEPARTED, route.origin),
+            (ARRIVED, route.hub),
+            (DEPARTED, route.hub),
+        ]
         stops = stops[: self._rng.randint(2, 4)]
         if self._rng.random() < 0.5:
             stops.append((self._rng.choice(vocab.DELAY_DESCRIPTIONS), stops[-1][1]))
@@ -153,9 +164,9 @@ class Shipping:
         shipped_at: dt.datetime | None,
         estimated: dt.date | None,
         delivered_at: dt.datetime | None,
-    ) -> Shipment:
+    ) -> ShipmentDraft:
         number = self._tracking_number(carrier)
-        return Shipment(
+        return ShipmentDraft(
             carrier=carrier,
             tracking_number=number,
             tracking_url=CARRIERS[carrier].tracking_url.format(number=number),
@@ -204,9 +215,9 @@ class Shipping:
         return [start + dt.timedelta(seconds=s) for s in (0, *offsets, span)]
 
 
-def _events(stops: list[tuple[str, str]], times: list[dt.datetime]) -> list[ShipmentEvent]:
+def _events(stops: list[tuple[str, str]], times: list[dt.datetime]) -> list[EventDraft]:
     return [
-        ShipmentEvent(occurred_at=at, location=location, description=description)
+        EventDraft(at, location, description)
         for (description, location), at in zip(stops, times, strict=True)
     ]
 

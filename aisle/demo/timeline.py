@@ -44,7 +44,9 @@ def between(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.date
     return start + dt.timedelta(seconds=rng.randint(0, span))
 
 
-def later(rng: random.Random, start: dt.datetime, min_hours: float, max_hours: float) -> dt.datetime:
+def later(
+    rng: random.Random, start: dt.datetime, min_hours: float, max_hours: float
+) -> dt.datetime:
     """A random instant ``min_hours`` to ``max_hours`` after ``start``."""
     low = start + dt.timedelta(seconds=round(min_hours * 3600))
     high = start + dt.timedelta(seconds=round(max_hours * 3600))

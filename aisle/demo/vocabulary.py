@@ -152,15 +152,15 @@ BRANDS: dict[str, tuple[str, ...]] = {
 }
 
 LINE_PREFIXES = (
-    "Storm", "Ridge", "Summit", "Alpen", "Cascade", "Trail", "Granite", "Cedar",
-    "Drift", "Ember", "Glacier", "Harbor", "Juniper", "Kestrel", "Lumen", "Nimbus",
-    "Orbit", "Pinnacle", "Rover", "Sierra", "Timber", "Vista", "Zephyr", "Aspen",
-    "Basalt", "Canyon", "Dune", "Echo", "Fjord", "Halo", "Iron", "Larch", "Mesa",
-    "North", "Onyx", "Pika", "Rime", "Tundra", "Upland", "Willow", "Bluff", "Cirrus",
+    "Storm", "Ridge", "Summit", "Alpen", "Cascade", "Trail", "Granite", "Cedar", "Drift",
+    "Ember", "Glacier", "Harbor", "Juniper", "Kestrel", "Lumen", "Nimbus", "Orbit", "Pinnacle",
+    "Rover", "Sierra", "Timber", "Vista", "Zephyr", "Aspen", "Basalt", "Canyon", "Dune", "Echo",
+    "Fjord", "Halo", "Iron", "Larch", "Mesa", "North", "Onyx", "Pika", "Rime", "Tundra",
+    "Upland", "Willow", "Bluff", "Cirrus",
 )  # fmt: skip
 LINE_SUFFIXES = (
-    "line", "crest", "run", "peak", "light", "field", "wood", "stone", "shell",
-    "pass", "trek", "ward", "haven", "loft", "form", "glen", "side", "fall",
+    "line", "crest", "run", "peak", "light", "field", "wood", "stone", "shell", "pass", "trek",
+    "ward", "haven", "loft", "form", "glen", "side", "fall",
 )  # fmt: skip
 
 # --- Category archetypes -----------------------------------------------------
@@ -238,7 +238,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         required=("insulated",),
         optional=("waterproof", "water-resistant", "lightweight", "packable", "windproof"),
         details=(
-            "Baffled construction keeps the insulation evenly spread, and it stuffs into its own pocket.",
+            "Baffled construction keeps the insulation evenly spread, "
+            "and it stuffs into its own pocket.",
             "An insulated hood and zippered hand-warmer pockets seal in the heat.",
             "Elastic cuffs and a drawcord hem lock out wind on exposed ridges.",
         ),
@@ -259,12 +260,13 @@ ARCHETYPES: tuple[Archetype, ...] = (
         required=("waterproof", "insulated"),
         optional=("windproof", "breathable"),
         details=(
-            "A thigh-length cut, a removable faux-fur ruff and fleece-lined pockets make it a deep-winter staple.",
+            "A thigh-length cut, a removable faux-fur ruff and fleece-lined pockets "
+            "make it a deep-winter staple.",
             "A two-way zip, storm flap and adjustable hood block blowing snow.",
         ),
         warmth=("very warm",),
         weight=25,
-        colours=NEUTRALS + ("red", "green"),
+        colours=(*NEUTRALS, "red", "green"),
     ),
     Archetype(
         category="Apparel > Jackets > Ski jackets",
@@ -279,7 +281,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         required=("waterproof", "insulated"),
         optional=("breathable", "windproof"),
         details=(
-            "A powder skirt, helmet-compatible hood and pass pocket on the sleeve are built for resort days.",
+            "A powder skirt, helmet-compatible hood and pass pocket on the sleeve "
+            "are built for resort days.",
             "Underarm vents release heat on the climb and seal up for the descent.",
         ),
         warmth=("warm", "very warm"),
@@ -298,7 +301,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         required=("windproof",),
         optional=("water-resistant", "breathable", "stretchy", "lightweight"),
         details=(
-            "Four-way stretch moves with you on scrambles, and a harness-friendly pocket layout keeps gear reachable.",
+            "Four-way stretch moves with you on scrambles, "
+            "and a harness-friendly pocket layout keeps gear reachable.",
             "It sheds light showers and blocks wind without the rustle of a hard shell.",
         ),
         warmth=("light", "medium"),
@@ -329,7 +333,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("T-Shirt", "Tee", "Performance Tee"),
         price=(19, 69),
         size_scales=(APPAREL_SIZES, APPAREL_EXTENDED_SIZES),
-        materials=("organic cotton jersey", "merino wool", "recycled polyester mesh", "a cotton and hemp blend"),
+        materials=(
+            "organic cotton jersey",
+            "merino wool",
+            "recycled polyester mesh",
+            "a cotton and hemp blend",
+        ),
         uses=("running", "hiking", "the gym", "everyday wear", "travel"),
         optional=("moisture-wicking", "quick-dry", "breathable", "odor-resistant", "lightweight"),
         details=(
@@ -344,7 +353,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Base Layer Top", "Thermal Crew", "Merino Base Layer"),
         price=(39, 119),
         size_scales=(APPAREL_SIZES,),
-        materials=("200-weight merino wool", "a merino and nylon blend", "grid-knit recycled polyester"),
+        materials=(
+            "200-weight merino wool",
+            "a merino and nylon blend",
+            "grid-knit recycled polyester",
+        ),
         uses=("skiing", "winter hiking", "backpacking", "cold-weather running", "layering"),
         required=("moisture-wicking",),
         optional=("odor-resistant", "breathable", "quick-dry"),
@@ -360,7 +373,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Hoodie", "Crewneck Sweater", "Quarter-Zip Sweater", "Wool Sweater"),
         price=(45, 159),
         size_scales=(APPAREL_SIZES, APPAREL_EXTENDED_SIZES),
-        materials=("brushed organic cotton", "lambswool", "a recycled wool blend", "heavyweight French terry"),
+        materials=(
+            "brushed organic cotton",
+            "lambswool",
+            "a recycled wool blend",
+            "heavyweight French terry",
+        ),
         uses=("everyday wear", "cool evenings", "travel", "lounging", "campfire nights"),
         optional=("soft", "breathable"),
         details=(
@@ -375,7 +393,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Flannel Shirt", "Hiking Shirt", "Button-Down Shirt", "Sun Shirt"),
         price=(35, 99),
         size_scales=(APPAREL_SIZES, APPAREL_CORE_SIZES),
-        materials=("brushed cotton flannel", "nylon ripstop", "organic cotton oxford cloth", "a lightweight polyester weave"),
+        materials=(
+            "brushed cotton flannel",
+            "nylon ripstop",
+            "organic cotton oxford cloth",
+            "a lightweight polyester weave",
+        ),
         uses=("hiking", "travel", "fishing", "everyday wear", "camping"),
         optional=("UPF 50", "quick-dry", "breathable", "moisture-wicking"),
         details=(
@@ -390,7 +413,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Hiking Pants", "Trekking Pants", "Convertible Pants"),
         price=(59, 149),
         size_scales=(APPAREL_SIZES, APPAREL_CORE_SIZES),
-        materials=("stretch nylon", "a durable nylon and elastane blend", "recycled polyester canvas"),
+        materials=(
+            "stretch nylon",
+            "a durable nylon and elastane blend",
+            "recycled polyester canvas",
+        ),
         uses=("hiking", "backpacking", "climbing", "travel"),
         optional=("quick-dry", "water-resistant", "stretchy", "UPF 50", "lightweight"),
         details=(
@@ -465,7 +492,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Beanie", "Sun Hat", "Trucker Cap", "Bucket Hat"),
         price=(19, 49),
         size_scales=(ONE_SIZE, ACCESSORY_SIZES),
-        materials=("merino wool rib knit", "recycled polyester", "organic cotton canvas", "a wool and cashmere blend"),
+        materials=(
+            "merino wool rib knit",
+            "recycled polyester",
+            "organic cotton canvas",
+            "a wool and cashmere blend",
+        ),
         uses=("hiking", "skiing", "everyday wear", "sunny days at the beach", "running"),
         optional=("UPF 50", "breathable", "quick-dry"),
         details=(
@@ -480,7 +512,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Gloves", "Mittens", "Liner Gloves", "Ski Gloves"),
         price=(19, 119),
         size_scales=(APPAREL_CORE_SIZES, ACCESSORY_SIZES),
-        materials=("goat leather with synthetic insulation", "merino wool", "stretch fleece", "a waterproof nylon shell"),
+        materials=(
+            "goat leather with synthetic insulation",
+            "merino wool",
+            "stretch fleece",
+            "a waterproof nylon shell",
+        ),
         uses=("skiing", "winter hiking", "cycling", "commuting", "running"),
         optional=("waterproof", "insulated", "touchscreen-compatible", "windproof"),
         details=(
@@ -489,14 +526,19 @@ ARCHETYPES: tuple[Archetype, ...] = (
         ),
         warmth=("light", "warm", "very warm"),
         weight=12,
-        colours=NEUTRALS + ("red", "blue"),
+        colours=(*NEUTRALS, "red", "blue"),
     ),
     Archetype(
         category="Apparel > Accessories > Socks",
         nouns=("Hiking Socks", "Running Socks", "Ski Socks", "Crew Socks"),
         price=(14, 32),
         size_scales=(SOCK_SIZES,),
-        materials=("merino wool", "a merino and nylon blend", "recycled polyester", "organic cotton"),
+        materials=(
+            "merino wool",
+            "a merino and nylon blend",
+            "recycled polyester",
+            "organic cotton",
+        ),
         uses=("hiking", "running", "skiing", "everyday wear", "backpacking"),
         required=("cushioned",),
         optional=("moisture-wicking", "odor-resistant", "breathable"),
@@ -513,7 +555,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Hiking Boots", "Mid Hiking Boots", "Backpacking Boots"),
         price=(119, 279),
         size_scales=(SHOE_HALF_SIZES, SHOE_SIZES),
-        materials=("full-grain leather", "nubuck leather and abrasion-resistant mesh", "recycled synthetic uppers"),
+        materials=(
+            "full-grain leather",
+            "nubuck leather and abrasion-resistant mesh",
+            "recycled synthetic uppers",
+        ),
         uses=("hiking", "backpacking", "rocky trails", "day hikes"),
         required=("waterproof",),
         optional=("breathable", "lightweight", "supportive", "insulated"),
@@ -640,7 +686,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Hiking Sandals", "Sport Sandals", "Slides"),
         price=(35, 119),
         size_scales=(SHOE_SIZES,),
-        materials=("recycled polyester webbing", "a contoured cork footbed with leather straps", "soft EVA foam"),
+        materials=(
+            "recycled polyester webbing",
+            "a contoured cork footbed with leather straps",
+            "soft EVA foam",
+        ),
         uses=("river crossings", "summer hikes", "the beach", "camp shoes", "travel"),
         optional=("quick-dry", "lightweight", "cushioned", "grippy"),
         details=(
@@ -670,7 +720,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Backpacking Tent", "Camping Tent", "Ultralight Tent", "Dome Tent"),
         price=(149, 599),
         size_scales=(ONE_SIZE,),
-        materials=("20D ripstop nylon with aluminum poles", "polyester taffeta with a bathtub floor", "silicone-coated ripstop nylon"),
+        materials=(
+            "20D ripstop nylon with aluminum poles",
+            "polyester taffeta with a bathtub floor",
+            "silicone-coated ripstop nylon",
+        ),
         uses=("backpacking", "car camping", "festivals", "bikepacking", "family camping"),
         optional=("waterproof", "lightweight", "freestanding", "packable"),
         details=(
@@ -687,7 +741,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Daypack", "Hiking Daypack", "Commuter Backpack"),
         price=(49, 169),
         size_scales=(ONE_SIZE, PACK_SIZES),
-        materials=("recycled ripstop nylon", "water-resistant coated polyester", "waxed cotton canvas"),
+        materials=(
+            "recycled ripstop nylon",
+            "water-resistant coated polyester",
+            "waxed cotton canvas",
+        ),
         uses=("day hikes", "commuting", "travel", "school", "climbing approaches"),
         optional=("water-resistant", "lightweight", "hydration-compatible"),
         details=(
@@ -702,7 +760,10 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Backpacking Pack", "Trekking Pack", "Ultralight Pack"),
         price=(149, 349),
         size_scales=(PACK_SIZES,),
-        materials=("robic nylon with an aluminum frame", "recycled ripstop nylon with a frame sheet"),
+        materials=(
+            "robic nylon with an aluminum frame",
+            "recycled ripstop nylon with a frame sheet",
+        ),
         uses=("backpacking", "thru-hiking", "multi-day treks"),
         optional=("lightweight", "water-resistant", "hydration-compatible"),
         details=(
@@ -717,7 +778,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Sleeping Bag", "Down Sleeping Bag", "Mummy Sleeping Bag", "Camp Quilt"),
         price=(89, 449),
         size_scales=(SLEEPING_BAG_SIZES,),
-        materials=("650-fill duck down in a ripstop shell", "850-fill goose down", "recycled synthetic insulation"),
+        materials=(
+            "650-fill duck down in a ripstop shell",
+            "850-fill goose down",
+            "recycled synthetic insulation",
+        ),
         uses=("backpacking", "car camping", "winter camping", "thru-hiking"),
         required=("insulated",),
         optional=("lightweight", "packable", "water-resistant"),
@@ -734,7 +799,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Sleeping Pad", "Inflatable Sleeping Pad", "Foam Sleeping Pad"),
         price=(39, 229),
         size_scales=(SLEEPING_PAD_SIZES,),
-        materials=("ripstop nylon with reflective baffles", "closed-cell foam", "recycled polyester with open-cell foam"),
+        materials=(
+            "ripstop nylon with reflective baffles",
+            "closed-cell foam",
+            "recycled polyester with open-cell foam",
+        ),
         uses=("backpacking", "car camping", "winter camping"),
         optional=("lightweight", "insulated", "packable"),
         details=(
@@ -764,7 +833,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Water Bottle", "Insulated Bottle", "Filter Bottle"),
         price=(19, 59),
         size_scales=(BOTTLE_SIZES,),
-        materials=("double-wall stainless steel", "BPA-free Tritan plastic", "lightweight aluminum"),
+        materials=(
+            "double-wall stainless steel",
+            "BPA-free Tritan plastic",
+            "lightweight aluminum",
+        ),
         uses=("hiking", "the gym", "commuting", "travel", "cycling"),
         optional=("insulated", "leakproof", "dishwasher-safe"),
         details=(
@@ -808,7 +881,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Camp Chair", "Folding Camp Table", "Camping Hammock"),
         price=(29, 179),
         size_scales=(ONE_SIZE,),
-        materials=("an aluminum frame with ripstop polyester", "powder-coated steel with canvas", "parachute nylon"),
+        materials=(
+            "an aluminum frame with ripstop polyester",
+            "powder-coated steel with canvas",
+            "parachute nylon",
+        ),
         uses=("car camping", "the beach", "backyard evenings", "festivals", "tailgating"),
         optional=("lightweight", "packable", "durable"),
         details=(
@@ -823,7 +900,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Skillet", "Frying Pan", "Saute Pan"),
         price=(29, 199),
         size_scales=(SKILLET_SIZES,),
-        materials=("pre-seasoned cast iron", "tri-ply stainless steel", "hard-anodized aluminum", "carbon steel"),
+        materials=(
+            "pre-seasoned cast iron",
+            "tri-ply stainless steel",
+            "hard-anodized aluminum",
+            "carbon steel",
+        ),
         uses=("searing steaks", "everyday cooking", "camp cooking", "baking cornbread"),
         optional=("nonstick", "oven-safe", "induction-ready", "dishwasher-safe"),
         details=(
@@ -853,7 +935,10 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Chef's Knife", "Santoku Knife", "Bread Knife"),
         price=(39, 229),
         size_scales=(KNIFE_SIZES, ONE_SIZE),
-        materials=("high-carbon German stainless steel", "Japanese VG-10 steel with a Damascus finish"),
+        materials=(
+            "high-carbon German stainless steel",
+            "Japanese VG-10 steel with a Damascus finish",
+        ),
         uses=("everyday prep", "slicing bread", "dicing vegetables"),
         optional=("full-tang", "hand-forged"),
         details=(
@@ -883,7 +968,10 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Down Comforter", "Duvet Insert", "Down-Alternative Comforter"),
         price=(99, 399),
         size_scales=(DUVET_SIZES,),
-        materials=("responsibly sourced white goose down in cotton sateen", "recycled polyester fill in a percale shell"),
+        materials=(
+            "responsibly sourced white goose down in cotton sateen",
+            "recycled polyester fill in a percale shell",
+        ),
         uses=("year-round sleep", "cold winter nights", "guest rooms"),
         optional=("hypoallergenic", "breathable", "machine-washable"),
         details=(
@@ -899,7 +987,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Sheet Set", "Percale Sheet Set", "Flannel Sheet Set", "Linen Sheet Set"),
         price=(59, 249),
         size_scales=(SHEET_SIZES,),
-        materials=("organic cotton percale", "stonewashed European flax linen", "brushed cotton flannel", "cotton sateen"),
+        materials=(
+            "organic cotton percale",
+            "stonewashed European flax linen",
+            "brushed cotton flannel",
+            "cotton sateen",
+        ),
         uses=("hot sleepers", "cozy winter nights", "everyday comfort"),
         optional=("breathable", "machine-washable", "soft"),
         details=(
@@ -914,12 +1007,15 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Throw Blanket", "Wool Blanket", "Knit Throw"),
         price=(39, 199),
         size_scales=(THROW_SIZES,),
-        materials=("merino wool", "chunky cotton knit", "recycled fleece", "a wool and alpaca blend"),
+        materials=(
+            "merino wool",
+            "chunky cotton knit",
+            "recycled fleece",
+            "a wool and alpaca blend",
+        ),
         uses=("movie nights", "the sofa", "picnics", "cabin weekends"),
         optional=("soft", "machine-washable"),
-        details=(
-            "Fringed edges and a heavy drape make it a living-room favorite.",
-        ),
+        details=("Fringed edges and a heavy drape make it a living-room favorite.",),
         warmth=("medium", "warm"),
         weight=12,
     ),
@@ -928,12 +1024,14 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Bath Towel Set", "Turkish Towel", "Waffle Towel"),
         price=(19, 89),
         size_scales=(TOWEL_SIZES,),
-        materials=("long-staple Turkish cotton", "organic cotton waffle weave", "a cotton and linen blend"),
+        materials=(
+            "long-staple Turkish cotton",
+            "organic cotton waffle weave",
+            "a cotton and linen blend",
+        ),
         uses=("everyday use", "the beach", "guest bathrooms", "the gym"),
         optional=("quick-dry", "absorbent", "soft"),
-        details=(
-            "Plush loops soak up water and stay soft wash after wash.",
-        ),
+        details=("Plush loops soak up water and stay soft wash after wash.",),
         weight=10,
         colours=("white", "grey", "beige", "navy", "blue", "green", "pink"),
     ),
@@ -945,9 +1043,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         materials=("washed linen", "cotton velvet", "wool boucle", "recycled canvas"),
         uses=("the sofa", "reading nooks", "bedrooms"),
         optional=("machine-washable", "soft"),
-        details=(
-            "A hidden zip lets you remove the cover for washing.",
-        ),
+        details=("A hidden zip lets you remove the cover for washing.",),
         weight=10,
     ),
     Archetype(
@@ -970,7 +1066,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         nouns=("Table Lamp", "Floor Lamp", "Lantern"),
         price=(39, 249),
         size_scales=(ONE_SIZE,),
-        materials=("brushed brass with a linen shade", "ceramic", "powder-coated steel", "oak wood"),
+        materials=(
+            "brushed brass with a linen shade",
+            "ceramic",
+            "powder-coated steel",
+            "oak wood",
+        ),
         uses=("reading", "bedside tables", "patios", "home offices"),
         optional=("dimmable", "rechargeable"),
         details=(
@@ -988,9 +1089,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         materials=("hand-woven seagrass", "cotton rope", "recycled felt", "rattan"),
         uses=("blankets and toys", "laundry", "entryway clutter", "shelves"),
         optional=("durable", "collapsible"),
-        details=(
-            "Sturdy handles make it easy to carry from room to room.",
-        ),
+        details=("Sturdy handles make it easy to carry from room to room.",),
         weight=8,
         colours=("beige", "brown", "grey", "white", "black"),
     ),
@@ -1012,7 +1111,7 @@ WARMTH_SENTENCES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "warm": (
             "Warm and cozy down to about 20°F.",
-            "Seriously warm insulation for cold winter days.",
+            "Seriously warm for cold winter days.",
         ),
         "very warm": (
             "Our warmest level: built for deep cold down to -10°F.",
@@ -1020,7 +1119,10 @@ WARMTH_SENTENCES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "Footwear": {
-        "warm": ("Warm enough for winter days down to -10°F.", "Keeps feet warm down to about 0°F."),
+        "warm": (
+            "Warm enough for winter days down to -10°F.",
+            "Keeps feet warm down to about 0°F.",
+        ),
         "very warm": ("Rated for deep cold down to -25°F.", "Our warmest boots, rated to -40°F."),
     },
     "Outdoor": {
@@ -1036,7 +1138,12 @@ WARMTH_SENTENCES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-FIRST_SENTENCE_VERBS = ("made from", "crafted from", "built from", "cut from")
+FIRST_SENTENCE_VERBS: dict[str, tuple[str, ...]] = {
+    "Apparel": ("made from", "crafted from", "cut from"),
+    "Footwear": ("made from", "crafted from", "built from"),
+    "Outdoor": ("made from", "built from"),
+    "Home": ("made from", "crafted from"),
+}
 USE_SENTENCES = (
     "Built for {uses}.",
     "Designed for {uses}.",
@@ -1055,19 +1162,20 @@ FIRST_NAMES = (
     "Sofia", "Ethan", "Chloé", "Mateo", "Hannah", "Kenji", "Amara", "Lucas", "Zoe", "Omar",
     "Emma", "Daniel", "Mei", "Isaac", "Grace", "Andrés", "Leila", "Samuel", "Nora", "Ravi",
     "Elena", "Jonah", "Camila", "Tyler", "Yuki", "Marcus", "Ingrid", "Hugo", "Ana", "Caleb",
-    "Julia", "Kwame", "Sara", "Felix", "Lucía", "Owen", "Nadia", "Theo", "Rosa", "Malik",
-    "Ava", "Ben", "Chen", "Dana", "Eli", "Fiona", "Gabriel", "Hye-jin", "Ivan", "Jasmine",
-    "Kai", "Lena", "Miguel", "Nina", "Oscar", "Paula", "Quinn", "Rachel", "Sean", "Tara",
+    "Julia", "Kwame", "Sara", "Felix", "Lucía", "Owen", "Nadia", "Theo", "Rosa", "Malik", "Ava",
+    "Ben", "Chen", "Dana", "Eli", "Fiona", "Gabriel", "Hye-jin", "Ivan", "Jasmine", "Kai",
+    "Lena", "Miguel", "Nina", "Oscar", "Paula", "Quinn", "Rachel", "Sean", "Tara",
 )  # fmt: skip
 LAST_NAMES = (
     "Lopez", "Smith", "Khan", "Zhang", "Johnson", "García", "Patel", "Williams", "Ali", "Brown",
-    "Rossi", "Miller", "Nguyen", "Hernández", "Davis", "Tanaka", "Okafor", "Wilson", "Kim", "Haddad",
-    "Taylor", "Anderson", "Chen", "Thomas", "Moore", "Martínez", "Jackson", "Singh", "White", "Harris",
-    "Sánchez", "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen", "Wright", "Scott", "Torres",
-    "Hill", "Green", "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Pérez", "Roberts", "Turner",
-    "Phillips", "Campbell", "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook",
-    "Rogers", "Morgan", "Peterson", "Cooper", "Reed", "Bailey", "Bell", "Gómez", "Kelly", "Howard",
-    "Ward", "Cox", "Díaz", "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray", "Lindqvist",
+    "Rossi", "Miller", "Nguyen", "Hernández", "Davis", "Tanaka", "Okafor", "Wilson", "Kim",
+    "Haddad", "Taylor", "Anderson", "Chen", "Thomas", "Moore", "Martínez", "Jackson", "Singh",
+    "White", "Harris", "Sánchez", "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen",
+    "Wright", "Scott", "Torres", "Hill", "Green", "Adams", "Baker", "Nelson", "Carter",
+    "Mitchell", "Pérez", "Roberts", "Turner", "Phillips", "Campbell", "Parker", "Evans",
+    "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "Morgan", "Peterson",
+    "Cooper", "Reed", "Bailey", "Bell", "Gómez", "Kelly", "Howard", "Ward", "Cox", "Díaz",
+    "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray", "Lindqvist",
 )  # fmt: skip
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
@@ -1122,7 +1230,17 @@ STREET_NAMES = (
     "Forest", "Valley", "Ridge", "Church", "Mill", "Union", "Chestnut", "Walnut", "Birch",
     "Aspen", "Harbor", "Summit",
 )  # fmt: skip
-STREET_SUFFIXES = ("Street", "Avenue", "Road", "Lane", "Drive", "Court", "Way", "Place", "Boulevard")
+STREET_SUFFIXES = (
+    "Street",
+    "Avenue",
+    "Road",
+    "Lane",
+    "Drive",
+    "Court",
+    "Way",
+    "Place",
+    "Boulevard",
+)
 
 FULFILMENT_CENTRES = ("Reno, NV", "Columbus, OH", "Allentown, PA", "Dallas, TX")
 """Where parcels start; the first scan of every shipment is at one of these."""
