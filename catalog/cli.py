@@ -104,7 +104,12 @@ def _run_build(args: argparse.Namespace) -> None:
             f"no valid products in {args.products}: fix the rows reported above and rerun"
         )
     index = CatalogIndex.build(products, batch_size=args.batch_size, show_progress=True)
-    index.save(args.out)
+    try:
+        index.save(args.out)
+    except OSError as exc:
+        raise CatalogError(
+            f"cannot write the index to {args.out} ({exc.strerror}): pass a writable --out folder"
+        ) from None
     elapsed = time.perf_counter() - started
     print(f"indexed {len(index)} products into {args.out} in {elapsed:.1f}s")
 

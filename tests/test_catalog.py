@@ -23,6 +23,7 @@ from catalog import (
     EMBEDDING_DIM,
     MODEL_NAME,
     CatalogIndex,
+    CatalogIndexError,
     CatalogProduct,
     IndexMismatchError,
     IndexNotFoundError,
@@ -38,74 +39,105 @@ from catalog import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-# One product per two lines: "id | title | brand | category | colours", then the description.
+# One product per three lines: "id | title | brand", "category | colours", description.
 CATALOG = """
-rain-jacket-01 | Stormline Waterproof Rain Jacket | Northpeak | Outdoor > Jackets > Rain jackets | Navy, Red
-    Fully taped seams and a 20,000 mm waterproof membrane keep you dry in downpours; adjustable hood.
-rain-jacket-02 | Packable Rain Shell | Driftwood | Outdoor > Jackets > Rain jackets | Yellow
+rain-jacket-01 | Stormline Waterproof Rain Jacket | Northpeak
+    Outdoor > Jackets > Rain jackets | Navy, Red
+    Fully taped seams and a 20,000 mm waterproof membrane keep you dry in downpours.
+rain-jacket-02 | Packable Rain Shell | Driftwood
+    Outdoor > Jackets > Rain jackets | Yellow
     Lightweight shell that packs into its own pocket, for showers on the trail or the commute.
-down-jacket-01 | Summit Down Puffer Jacket | Northpeak | Outdoor > Jackets > Insulated jackets | Black
+down-jacket-01 | Summit Down Puffer Jacket | Northpeak
+    Outdoor > Jackets > Insulated jackets | Black
     800-fill goose down for cold winter days; warm and compressible.
-hiking-boots-01 | Trailmaster Leather Hiking Boots | Bergson | Footwear > Boots > Hiking boots | Brown
+hiking-boots-01 | Trailmaster Leather Hiking Boots | Bergson
+    Footwear > Boots > Hiking boots | Brown
     Full-grain leather boots with ankle support and a grippy lug sole for rocky mountain trails.
-hiking-boots-02 | Ridge Mid GTX Walking Boots | Alpenrock | Footwear > Boots > Hiking boots | Grey, Green
+hiking-boots-02 | Ridge Mid GTX Walking Boots | Alpenrock
+    Footwear > Boots > Hiking boots | Grey, Green
     Mid-cut trekking boots with a breathable waterproof lining.
-running-shoes-01 | Velocity Cushioned Running Shoes | Stride | Footwear > Shoes > Running shoes | White, Blue
+running-shoes-01 | Velocity Cushioned Running Shoes | Stride
+    Footwear > Shoes > Running shoes | White, Blue
     Responsive foam midsole for road runs, tempo sessions and marathons.
-running-shoes-02 | Fellrunner Trail Running Shoes | Stride | Footwear > Shoes > Running shoes | Orange
+running-shoes-02 | Fellrunner Trail Running Shoes | Stride
+    Footwear > Shoes > Running shoes | Orange
     Aggressive grip for muddy off-road running.
-tent-01 | Ultralight Two-Person Backpacking Tent | Basecamp | Outdoor > Camping > Tents | Green
+tent-01 | Ultralight Two-Person Backpacking Tent | Basecamp
+    Outdoor > Camping > Tents | Green
     Freestanding 1.4 kg dome tent for two, quick to pitch on multi-day hikes.
-tent-02 | Family Camping Tent for Six | Basecamp | Outdoor > Camping > Tents | Blue
+tent-02 | Family Camping Tent for Six | Basecamp
+    Outdoor > Camping > Tents | Blue
     Spacious tunnel tent with three bedrooms and a living area for family campsite holidays.
-sleeping-bag-01 | Three-Season Mummy Sleeping Bag | Basecamp | Outdoor > Camping > Sleeping bags | Red
+sleeping-bag-01 | Three-Season Mummy Sleeping Bag | Basecamp
+    Outdoor > Camping > Sleeping bags | Red
     Synthetic fill rated to -5 C for nights under canvas.
-frying-pan-01 | Cast Iron Skillet 26 cm | Forge & Hearth | Kitchen > Cookware > Frying pans | Black
+frying-pan-01 | Cast Iron Skillet 26 cm | Forge & Hearth
+    Kitchen > Cookware > Frying pans | Black
     Pre-seasoned cast iron frying pan for searing steak, frying eggs and oven baking.
-saucepan-01 | Stainless Steel Saucepan with Lid | Forge & Hearth | Kitchen > Cookware > Saucepans | Silver
+saucepan-01 | Stainless Steel Saucepan with Lid | Forge & Hearth
+    Kitchen > Cookware > Saucepans | Silver
     Tri-ply 2 litre pot for sauces, soups and boiling pasta; induction ready.
-chef-knife-01 | Damascus Chef's Knife 20 cm | Kiruto | Kitchen > Knives | Silver
+chef-knife-01 | Damascus Chef's Knife 20 cm | Kiruto
+    Kitchen > Knives | Silver
     Razor-sharp blade for slicing, dicing and chopping vegetables.
-kettle-01 | Electric Kettle 1.7 L | Homely | Kitchen > Appliances > Kettles | White
+kettle-01 | Electric Kettle 1.7 L | Homely
+    Kitchen > Appliances > Kettles | White
     Boils water for tea in under three minutes; auto shut-off.
-coffee-grinder-01 | Conical Burr Coffee Grinder | Homely | Kitchen > Appliances > Coffee | Black
+coffee-grinder-01 | Conical Burr Coffee Grinder | Homely
+    Kitchen > Appliances > Coffee | Black
     Grinds beans from espresso-fine to French-press coarse.
-yoga-mat-01 | Non-Slip Yoga Mat 6 mm | Lotus Flow | Sports > Yoga > Mats | Purple, Teal
+yoga-mat-01 | Non-Slip Yoga Mat 6 mm | Lotus Flow
+    Sports > Yoga > Mats | Purple, Teal
     Cushioned, grippy mat for yoga, pilates and floor stretching.
-dumbbells-01 | Adjustable Dumbbell Set 2-24 kg | IronWorks | Sports > Strength > Weights | Black
+dumbbells-01 | Adjustable Dumbbell Set 2-24 kg | IronWorks
+    Sports > Strength > Weights | Black
     Dial-select weights for strength training at home.
-wool-socks-01 | Merino Wool Hiking Socks (3 pairs) | Bergson | Clothing > Socks | Grey
+wool-socks-01 | Merino Wool Hiking Socks (3 pairs) | Bergson
+    Clothing > Socks | Grey
     Warm, cushioned merino socks that stay odour-free on long walks.
-tshirt-01 | Organic Cotton Crew T-Shirt | Plainsong | Clothing > Tops > T-shirts | White, Black
+tshirt-01 | Organic Cotton Crew T-Shirt | Plainsong
+    Clothing > Tops > T-shirts | White, Black
     Soft everyday tee in heavyweight organic cotton.
-sunglasses-01 | Polarised Sport Sunglasses | Glare | Accessories > Eyewear | Black
+sunglasses-01 | Polarised Sport Sunglasses | Glare
+    Accessories > Eyewear | Black
     UV400 polarised lenses cut glare on water and snow.
-backpack-01 | Trekker 40 L Hiking Backpack | Basecamp | Outdoor > Bags > Backpacks | Green
+backpack-01 | Trekker 40 L Hiking Backpack | Basecamp
+    Outdoor > Bags > Backpacks | Green
     Ventilated back panel and hip belt for carrying gear on day hikes.
-water-bottle-01 | Insulated Stainless Steel Water Bottle 750 ml | Thermo | Outdoor > Hydration | Teal
+water-bottle-01 | Insulated Stainless Steel Water Bottle 750 ml | Thermo
+    Outdoor > Hydration | Teal
     Double-wall vacuum insulation keeps drinks cold for 24 hours or hot for 12.
-headlamp-01 | Rechargeable LED Headlamp 400 lm | Lumen | Outdoor > Lighting | Black
+headlamp-01 | Rechargeable LED Headlamp 400 lm | Lumen
+    Outdoor > Lighting | Black
     Hands-free light worn on the head for night hikes, camping and running in the dark.
-bike-helmet-01 | Aero Road Cycling Helmet | Spoke | Sports > Cycling > Helmets | White
+bike-helmet-01 | Aero Road Cycling Helmet | Spoke
+    Sports > Cycling > Helmets | White
     Lightweight, well-ventilated helmet for road bikes.
-swim-goggles-01 | Anti-Fog Swim Goggles | Lane | Sports > Swimming | Blue
+swim-goggles-01 | Anti-Fog Swim Goggles | Lane
+    Sports > Swimming | Blue
     Leak-proof goggles for pool training.
-umbrella-01 | Compact Travel Umbrella | Driftwood | Accessories > Umbrellas | Black
+umbrella-01 | Compact Travel Umbrella | Driftwood
+    Accessories > Umbrellas | Black
     Folding windproof umbrella that fits in a bag.
-desk-lamp-01 | Dimmable LED Desk Lamp | Lumen | Home > Lighting > Desk lamps | White
+desk-lamp-01 | Dimmable LED Desk Lamp | Lumen
+    Home > Lighting > Desk lamps | White
     Adjustable arm and warm-to-cool light for reading and work.
-board-game-01 | Settlers Strategy Board Game | Meeple | Toys > Board games | Multi
+board-game-01 | Settlers Strategy Board Game | Meeple
+    Toys > Board games | Multi
     Trade, build and settle an island; 3-4 players, ages 10+.
-dog-bed-01 | Orthopaedic Memory Foam Dog Bed | Pawsome | Pets > Dogs > Beds | Grey
+dog-bed-01 | Orthopaedic Memory Foam Dog Bed | Pawsome
+    Pets > Dogs > Beds | Grey
     Supportive bed with a washable cover for large dogs.
-earbuds-01 | Wireless Noise-Cancelling Earbuds | Sonic | Electronics > Audio > Headphones | Black
+earbuds-01 | Wireless Noise-Cancelling Earbuds | Sonic
+    Electronics > Audio > Headphones | Black
     Bluetooth earbuds with 30 h battery life and active noise cancelling.
 """
 
 
-def _record(head: str, description: str) -> dict[str, Any]:
+def _record(head: str, kind: str, description: str) -> dict[str, Any]:
     """Returns one export record; the fields search ignores get plausible fixed values."""
-    product_id, title, brand, category, colours = (part.strip() for part in head.split("|"))
+    product_id, title, brand = (part.strip() for part in head.split("|"))
+    category, colours = (part.strip() for part in kind.split("|"))
     colour_list = [colour.strip() for colour in colours.split(",")]
     return {
         "id": product_id,
@@ -130,7 +162,7 @@ def _record(head: str, description: str) -> dict[str, Any]:
 
 _LINES = CATALOG.strip().splitlines()
 PRODUCTS: list[dict[str, Any]] = [
-    _record(h, d) for h, d in zip(_LINES[::2], _LINES[1::2], strict=True)
+    _record(*_LINES[start : start + 3]) for start in range(0, len(_LINES), 3)
 ]
 
 # (query, acceptable product ids, must appear within this many top hits)
@@ -330,6 +362,8 @@ def test_load_of_a_missing_index_names_the_build_command(tmp_path: Path) -> None
 
     with pytest.raises(IndexNotFoundError) as excinfo:
         CatalogIndex.load(missing)
+
+    assert isinstance(excinfo.value, CatalogIndexError)  # what the search action catches
 
     assert str(excinfo.value) == (
         f"catalog index not found in {missing}: build it with "
