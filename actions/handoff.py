@@ -82,9 +82,7 @@ def transcript_of(tracker: Tracker) -> list[dict[str, Any]]:
     return transcript
 
 
-def summarise(
-    transcript: list[dict[str, Any]], slots: dict[str, Any], intent: str | None
-) -> str:
+def summarise(transcript: list[dict[str, Any]], slots: dict[str, Any], intent: str | None) -> str:
     """One paragraph an agent can read in five seconds."""
     shopper_lines = [line["text"] for line in transcript if line["sender"] == "shopper"]
     parts = [f"Shopper sent {len(shopper_lines)} message(s); last intent: {intent or 'unknown'}."]

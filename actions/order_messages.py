@@ -22,7 +22,9 @@ def describe_order(order: OrderView, today: dt.date | None = None) -> str:
         when = f" on {_day(order.cancelled_at)}" if order.cancelled_at else ""
         lines.append(f"This order was cancelled{when}, so nothing will ship.")
     elif not order.shipments:
-        lines.append("It hasn't shipped yet: we're preparing it and will email you the tracking number.")
+        lines.append(
+            "It hasn't shipped yet: we're preparing it and will email you the tracking number."
+        )
     else:
         lines.extend(_describe_shipment(shipment, today) for shipment in order.shipments)
         if len(order.shipments) > 1:
@@ -78,7 +80,7 @@ def _is_late(shipment: ShipmentView, today: dt.date) -> bool:
 
 def _items(items: tuple[ItemView, ...]) -> str:
     return ", ".join(
-        f"{item.quantity} × {item.title} ({item.colour}, {item.size})" for item in items
+        f"{item.quantity} x {item.title} ({item.colour}, {item.size})" for item in items
     )
 
 

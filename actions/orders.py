@@ -60,7 +60,9 @@ class ValidateOrderStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         email = normalise_email(str(value))
         if not EMAIL_PATTERN.match(email):
-            dispatcher.utter_message(text="That doesn't look like an email address (name@example.com).")
+            dispatcher.utter_message(
+                text="That doesn't look like an email address (name@example.com)."
+            )
             return {"order_email": None}
         return {"order_email": email}
 

@@ -26,6 +26,8 @@ from catalog import CatalogIndexError
 
 logger = logging.getLogger(__name__)
 
+resources.warm_up_in_background()
+
 # Shorter messages ("find a product", a button payload) carry no description to search for.
 MIN_QUERY_WORDS = 2
 GENERIC_REQUESTS = {"find a product", "find product", "search", "show me products", "products"}

@@ -86,9 +86,7 @@ def normalise_email(text: str) -> str:
 
 def emails_match(expected: str, given: str) -> bool:
     """Compares in constant time, so response timing says nothing about the email."""
-    return hmac.compare_digest(
-        normalise_email(expected).encode(), normalise_email(given).encode()
-    )
+    return hmac.compare_digest(normalise_email(expected).encode(), normalise_email(given).encode())
 
 
 class SqlOrderSource:

@@ -48,9 +48,7 @@ class Settings(BaseSettings):
         default=2000, description="Longest shopper message the gateway accepts."
     )
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
-    search_results: int = Field(
-        default=5, description="How many products one search answer shows."
-    )
+    search_results: int = Field(default=5, description="How many products one search answer shows.")
 
 
 @lru_cache(maxsize=1)

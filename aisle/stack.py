@@ -9,6 +9,7 @@ its output prefixed with its name and kept in a log file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -165,18 +166,34 @@ def build_services(config: StackConfig) -> list[Service]:
     return [
         Service(
             name="actions",
-            command=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            command=[
+                python,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(config.action_port),
+            ],
             health_url=f"http://{config.host}:{config.action_port}/health",
             env=common,
         ),
         Service(
             name="rasa",
             command=[
-                str(config.rasa_bin), "run", "--enable-api",
-                "--interface", config.host, "--port", str(config.rasa_port),
-                "--model", str(config.model),
-                "--endpoints", str(config.endpoints),
-                "--credentials", str(config.credentials),
+                str(config.rasa_bin),
+                "run",
+                "--enable-api",
+                "--interface",
+                config.host,
+                "--port",
+                str(config.rasa_port),
+                "--model",
+                str(config.model),
+                "--endpoints",
+                str(config.endpoints),
+                "--credentials",
+                str(config.credentials),
             ],
             health_url=f"{config.rasa_url}/status",
             env=common,
@@ -184,8 +201,13 @@ def build_services(config: StackConfig) -> list[Service]:
         Service(
             name="gateway",
             command=[
-                python, "-m", "bot",
-                "--host", config.host, "--port", str(config.gateway_port),
+                python,
+                "-m",
+                "bot",
+                "--host",
+                config.host,
+                "--port",
+                str(config.gateway_port),
             ],
             health_url=f"{config.gateway_url}/healthz",
             env=common,
@@ -252,10 +274,8 @@ def _pump(name: str, stream: IO[str] | None, log_file: IO[str], echo: bool) -> N
 
 
 def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -274,8 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         stack.start()
-        print(f"\nAisle is running. Demo shop: {stack.config.gateway_url}/"
-              f"  Agent page: {stack.config.gateway_url}/agent\nPress Ctrl-C to stop.\n", flush=True)
+        print(
+            f"\nAisle is running. Demo shop: {stack.config.gateway_url}/"
+            f"  Agent page: {stack.config.gateway_url}/agent\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
         stack.wait()
     except KeyboardInterrupt:
         print("\nStopping Aisle ...", flush=True)

@@ -52,7 +52,7 @@ class Turn:
 
 
 @dataclass
-class TestStory:
+class ReplayStory:
     name: str
     source: str
     turns: list[Turn]
@@ -60,7 +60,7 @@ class TestStory:
 
 @dataclass
 class StoryResult:
-    story: TestStory
+    story: ReplayStory
     failures: list[str]
 
     @property
@@ -68,9 +68,9 @@ class StoryResult:
         return not self.failures
 
 
-def load_stories(paths: Iterable[Path]) -> list[TestStory]:
+def load_stories(paths: Iterable[Path]) -> list[ReplayStory]:
     """Reads every story of the given files (folders are searched for *.yml)."""
-    stories: list[TestStory] = []
+    stories: list[ReplayStory] = []
     for path in _story_files(paths):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for entry in document.get("stories", []):
@@ -85,7 +85,7 @@ def _story_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _parse_story(entry: dict[str, Any], source: str) -> TestStory:
+def _parse_story(entry: dict[str, Any], source: str) -> ReplayStory:
     name = entry.get("story", "<unnamed story>")
     turns: list[Turn] = []
     for number, step in enumerate(entry.get("steps", []), start=1):
@@ -95,7 +95,7 @@ def _parse_story(entry: dict[str, Any], source: str) -> TestStory:
         if not turns:
             raise ValueError(f"{source}: story {name!r} step {number}: starts before any user step")
         _add_expectation(turns[-1], step, f"{source}: story {name!r} step {number}")
-    return TestStory(name=name, source=source, turns=turns)
+    return ReplayStory(name=name, source=source, turns=turns)
 
 
 def _parse_user_step(step: dict[str, Any]) -> Turn:
@@ -142,7 +142,9 @@ def check_turn(turn: Turn, events: list[dict[str, Any]], custom_actions: set[str
     found_entities = {(e.get("entity"), str(e.get("value"))) for e in parse.get("entities", [])}
     for entity in turn.entities:
         if entity not in found_entities:
-            failures.append(f"{turn.text!r}: entity {entity} not extracted ({sorted(found_entities)})")
+            failures.append(
+                f"{turn.text!r}: entity {entity} not extracted ({sorted(found_entities)})"
+            )
 
     actions = [e["name"] for e in events if e.get("event") == "action"]
     actions = [name for name in actions if name not in IMPLICIT_ACTIONS]
@@ -162,7 +164,9 @@ def check_turn(turn: Turn, events: list[dict[str, Any]], custom_actions: set[str
     bot_texts = [e.get("text") or "" for e in events if e.get("event") == "bot"]
     for expected in turn.bot_texts:
         if not any(expected in text for text in bot_texts):
-            failures.append(f"{turn.text!r}: no bot message contains {expected!r} (got {bot_texts})")
+            failures.append(
+                f"{turn.text!r}: no bot message contains {expected!r} (got {bot_texts})"
+            )
     return failures
 
 
@@ -203,7 +207,7 @@ class StoryReplayer:
     def close(self) -> None:
         self._client.close()
 
-    def replay(self, story: TestStory) -> StoryResult:
+    def replay(self, story: ReplayStory) -> StoryResult:
         conversation_id = f"story-{uuid.uuid4().hex[:12]}"
         failures: list[str] = []
         for turn in story.turns:
@@ -237,8 +241,11 @@ def custom_actions_of(domain_file: Path) -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aisle.story_replay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m aisle.story_replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("paths", nargs="*", type=Path, default=[PROJECT_ROOT / "tests" / "stories"])
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
     parser.add_argument("--domain", type=Path, default=PROJECT_ROOT / "domain.yml")

@@ -41,7 +41,9 @@ def run(rounds: int, gateway_url: str) -> dict[str, list[float]]:
             conversation = f"bench-{uuid.uuid4().hex[:12]}"
             for name, text in DEMO_CONVERSATION:
                 started = time.perf_counter()
-                response = client.post(f"/api/conversations/{conversation}/messages", json={"text": text})
+                response = client.post(
+                    f"/api/conversations/{conversation}/messages", json={"text": text}
+                )
                 response.raise_for_status()
                 timings[name].append((time.perf_counter() - started) * 1000)
     return timings
@@ -53,7 +55,9 @@ def bench_config() -> StackConfig:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     with Stack(bench_config(), echo=False) as stack:
@@ -61,8 +65,10 @@ def main() -> None:
         timings = run(args.rounds, stack.config.gateway_url)
     print(f"{'turn':<16}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}   ({args.rounds} conversations)")
     for name, samples in timings.items():
-        print(f"{name:<16}{statistics.median(samples):>10.0f}{percentile(samples, 0.95):>10.0f}"
-              f"{max(samples):>10.0f}")
+        print(
+            f"{name:<16}{statistics.median(samples):>10.0f}{percentile(samples, 0.95):>10.0f}"
+            f"{max(samples):>10.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def postgres_databases() -> Iterator[Callable[..., str]]:
             try:
                 with admin.connect() as connection:
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
-            except Exception as error:  # noqa: BLE001 - turn any connection error into advice
+            except Exception as error:
                 pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for this test: {error}")
         return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
@@ -118,7 +118,9 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]
 
 
 @pytest.fixture(scope="session")
-def demo_index_dir(demo_shop: dict[str, Path | str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_index_dir(
+    demo_shop: dict[str, Path | str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The catalog index of the demo shop.
 
     Reuses the index `make` built in var/index when it holds exactly the demo

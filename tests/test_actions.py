@@ -29,8 +29,7 @@ DOMAIN: dict[str, Any] = {
 
 def _reset_caches() -> None:
     get_settings.cache_clear()
-    resources.order_source.cache_clear()
-    resources.catalog_index.cache_clear()
+    resources.reset()
 
 
 @pytest.fixture
@@ -55,7 +54,11 @@ def tracker(
     return Tracker(
         sender_id="test-conversation",
         slots={"verification_failures": 0.0, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": [],
+        },
         events=events or [],
         paused=False,
         followup_action=None,
@@ -130,7 +133,9 @@ def test_third_failure_ends_the_form() -> None:
 
 def test_order_status_answers_from_the_database(shop_env: str) -> None:
     dispatcher = CollectingDispatcher()
-    events = run(ActionOrderStatus(), dispatcher, tracker({"verified_order": DEMO_ORDERS["delayed"]}))
+    events = run(
+        ActionOrderStatus(), dispatcher, tracker({"verified_order": DEMO_ORDERS["delayed"]})
+    )
     answer = dispatcher.messages[0]["text"]
     assert f"Order {DEMO_ORDERS['delayed']}" in answer
     assert "running late" in answer and "tracking number" in answer
@@ -181,9 +186,17 @@ def test_search_without_a_description_asks_for_one(shop_env: str) -> None:
 def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:
     dispatcher = CollectingDispatcher()
     history = [
-        {"event": "user", "text": "where is order 10002", "parse_data": {"intent": {"name": "track_order"}}},
+        {
+            "event": "user",
+            "text": "where is order 10002",
+            "parse_data": {"intent": {"name": "track_order"}},
+        },
         {"event": "bot", "text": "Order 10002: on its way."},
-        {"event": "user", "text": "I want a person", "parse_data": {"intent": {"name": "human_handoff"}}},
+        {
+            "event": "user",
+            "text": "I want a person",
+            "parse_data": {"intent": {"name": "human_handoff"}},
+        },
     ]
     current = tracker(
         {"verified_order": "10002", "order_status": "in_transit"},

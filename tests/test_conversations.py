@@ -7,7 +7,7 @@ import pytest
 
 from aisle.settings import PROJECT_ROOT
 from aisle.stack import Stack
-from aisle.story_replay import StoryReplayer, TestStory, custom_actions_of, load_stories
+from aisle.story_replay import ReplayStory, StoryReplayer, custom_actions_of, load_stories
 
 STORIES = load_stories([PROJECT_ROOT / "tests" / "stories"])
 
@@ -26,6 +26,6 @@ def replayer(stack: Stack):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[story.name for story in STORIES])
-def test_story(replayer: StoryReplayer, story: TestStory) -> None:
+def test_story(replayer: StoryReplayer, story: ReplayStory) -> None:
     result = replayer.replay(story)
     assert result.passed, f"{story.source}: {story.name}\n  " + "\n  ".join(result.failures)

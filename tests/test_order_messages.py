@@ -33,12 +33,16 @@ def shipment(status: str, eta: dt.date | None, last_scan_day: int) -> ShipmentVi
         shipped_at=dt.datetime(2026, 11, 3),
         estimated_delivery=eta,
         delivered_at=dt.datetime(2026, 11, 6) if status == "delivered" else None,
-        last_scan=ScanEvent(dt.datetime(2026, 11, last_scan_day, 8), "Reno, NV", "Departed facility"),
+        last_scan=ScanEvent(
+            dt.datetime(2026, 11, last_scan_day, 8), "Reno, NV", "Departed facility"
+        ),
     )
 
 
 def test_in_transit_order_gives_tracking_and_last_scan() -> None:
-    text = describe_order(order("shipped", shipment("in_transit", TODAY + dt.timedelta(days=2), 22)), TODAY)
+    text = describe_order(
+        order("shipped", shipment("in_transit", TODAY + dt.timedelta(days=2), 22)), TODAY
+    )
     assert "On its way" in text and "1Z999AA10123456784" in text and "Reno, NV" in text
     assert not is_late(order("shipped", shipment("in_transit", TODAY, 22)), TODAY)
 

@@ -57,4 +57,6 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     migrate.downgrade(database_url)
     assert "orders" not in inspect(get_engine(database_url)).get_table_names()
     migrate.upgrade(database_url)
-    assert {"orders", "handoffs", "products"} <= set(inspect(get_engine(database_url)).get_table_names())
+    assert {"orders", "handoffs", "products"} <= set(
+        inspect(get_engine(database_url)).get_table_names()
+    )

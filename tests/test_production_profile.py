@@ -94,4 +94,6 @@ def test_conversations_work_on_postgres_and_redis(production_stack: tuple[Stack,
 def _redis_commands() -> int:
     """Lock writes and deletes Redis served so far (Rasa's RedisLockStore uses SET and DEL)."""
     stats = redis.Redis(host="127.0.0.1", port=6379).info("commandstats")
-    return sum(int(stats.get(f"cmdstat_{command}", {}).get("calls", 0)) for command in ("set", "del"))
+    return sum(
+        int(stats.get(f"cmdstat_{command}", {}).get("calls", 0)) for command in ("set", "del")
+    )

@@ -22,8 +22,9 @@ def _turn_events(*extra: dict[str, Any], intent: str = "track_order") -> list[di
 
 
 def _expected(**kwargs: Any) -> Turn:
-    return Turn(text="where is 10001", intent="track_order", entities=[("order_number", "10001")],
-                **kwargs)
+    return Turn(
+        text="where is 10001", intent="track_order", entities=[("order_number", "10001")], **kwargs
+    )
 
 
 def test_matching_turn_passes() -> None:
@@ -32,8 +33,11 @@ def test_matching_turn_passes() -> None:
         {"event": "bot", "text": "Order 10001: Delivered."},
         {"event": "slot", "name": "order_status", "value": "delivered"},
     )
-    turn = _expected(actions=["action_order_status"], slots=[("order_status", "delivered")],
-                     bot_texts=["Delivered"])
+    turn = _expected(
+        actions=["action_order_status"],
+        slots=[("order_status", "delivered")],
+        bot_texts=["Delivered"],
+    )
     assert check_turn(turn, events, CUSTOM) == []
 
 
@@ -43,8 +47,11 @@ def test_wrong_intent_action_slot_and_text_each_fail() -> None:
         {"event": "bot", "text": "Sorry?"},
         intent="greet",
     )
-    turn = _expected(actions=["action_order_status"], slots=[("order_status", "delivered")],
-                     bot_texts=["Delivered"])
+    turn = _expected(
+        actions=["action_order_status"],
+        slots=[("order_status", "delivered")],
+        bot_texts=["Delivered"],
+    )
     failures = check_turn(turn, events, CUSTOM)
     assert len(failures) == 4
     assert any("intent 'greet'" in failure for failure in failures)
@@ -54,7 +61,9 @@ def test_a_custom_action_without_events_counts_as_failed() -> None:
     """Rasa logs a crashed action as executed but drops its events."""
     events = _turn_events({"event": "action", "name": "action_order_status"})
     failures = check_turn(_expected(actions=["action_order_status"]), events, CUSTOM)
-    assert failures == ["'where is 10001': action_order_status produced no events (action server error?)"]
+    assert failures == [
+        "'where is 10001': action_order_status produced no events (action server error?)"
+    ]
 
 
 def test_story_parsing_strips_entity_annotations() -> None:
