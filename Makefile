@@ -55,7 +55,7 @@ app-env: ## Python 3.11 environment: actions, catalog, gateway, tests
 
 rasa-env: ## Python 3.10 environment: Rasa 3.6
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON310=" >&2; exit 1; }
-	$(WHEN_CHANGED) $(RASA_VENV)/.aisle-stamp pyproject.toml requirements/rasa.lock -- \
+	$(WHEN_CHANGED) $(RASA_VENV)/.aisle-stamp requirements/rasa.lock -- \
 	  bash -c 'set -e; echo "Creating $(RASA_VENV) with $(PYTHON310) ..."; rm -rf $(RASA_VENV); \
 	    $(PYTHON310) -m venv $(RASA_VENV); \
 	    $(RASA_VENV)/bin/pip install --progress-bar off -q -c requirements/rasa.lock -e ".[rasa]"'

@@ -22,8 +22,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from aisle.database import get_engine, session_scope
-from aisle.models import Base, Handoff, Product, ProductVariant
+from aisle import migrate
+from aisle.database import session_scope
+from aisle.models import Handoff, Product, ProductVariant
 from aisle.settings import Settings
 from bot.app import create_app
 from bot.images import hue_for
@@ -75,7 +76,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def gateway_db_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
-    Base.metadata.create_all(get_engine(url))
+    migrate.upgrade(url)
     return url
 
 

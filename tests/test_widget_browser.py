@@ -5,8 +5,7 @@ answering ``/webhooks/rest/webhook``) are served by uvicorn in background
 threads, and Debian's Chromium, driven by Playwright, uses the demo shop like
 a shopper would. Screenshots land in ``tests/artifacts/``.
 
-Chromium comes from Debian's ``chromium`` package, which ``make install``
-installs; without it these tests fail rather than skip.
+The ``browser`` fixture (tests/conftest.py) launches Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -24,31 +23,18 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect
 
-from aisle.database import get_engine, session_scope
-from aisle.models import Base, Product, ProductVariant
+from aisle import migrate
+from aisle.database import session_scope
+from aisle.models import Product, ProductVariant
 from aisle.settings import Settings
 from bot.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS = '<img src=x onerror="window.__xss=1">'
 CATEGORIES = ["Outdoor > Jackets", "Footwear > Boots", "Home > Lamps", "Kitchen > Kettles"]
 
 pytestmark = pytest.mark.browser
-
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # reported by the fixture below, as a failure
-    sync_playwright = None  # type: ignore[assignment]
-
 
 # --- servers ----------------------------------------------------------------
 
@@ -128,7 +114,7 @@ def listening_socket(port: int) -> socket.socket:
 
 
 def seed_shop(database_url: str) -> None:
-    Base.metadata.create_all(get_engine(database_url))
+    migrate.upgrade(database_url)
     with session_scope(database_url) as session:
         for i in range(1, 13):
             product = Product(
@@ -151,20 +137,6 @@ def seed_shop(database_url: str) -> None:
 
 
 # --- fixtures -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if sync_playwright is None:
-        pytest.fail("Python playwright is not installed: run make install")
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run make install")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
