@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from aisle.database import session_scope
-from aisle.models import Customer, Order, Shipment
+from aisle.models import Customer, Order, ReturnRequest, Shipment
 
 # Compared against when the order does not exist, so that "no such order" and
 # "wrong email" take the same time and give the same answer.
@@ -47,10 +47,37 @@ class ShipmentView:
 
 @dataclass(frozen=True)
 class ItemView:
+    id: str
+    """The source's id of this order line (a returned item names it)."""
+    sku: str
     title: str
     colour: str
     size: str
     quantity: int
+    unit_price: Decimal
+    final_sale: bool
+    returned_quantity: int
+    """Units already on a return request that was not rejected."""
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    rma_number: str
+    status: str
+    reason: str
+    resolution: str
+    created_at: dt.datetime
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RefundView:
+    amount: Decimal
+    method: str
+    status: str
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+    rma_number: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,15 @@ class OrderView:
     cancelled_at: dt.datetime | None
     items: tuple[ItemView, ...]
     shipments: tuple[ShipmentView, ...]
+    returns: tuple[ReturnView, ...]
+    refunds: tuple[RefundView, ...]
+
+    @property
+    def delivered_at(self) -> dt.datetime | None:
+        """When the last parcel arrived, or None while any parcel is still out."""
+        if not self.shipments or any(s.delivered_at is None for s in self.shipments):
+            return None
+        return max(s.delivered_at for s in self.shipments if s.delivered_at is not None)
 
 
 class OrderSource(Protocol):
@@ -112,12 +148,20 @@ class SqlOrderSource:
                 .options(
                     selectinload(Order.items),
                     selectinload(Order.shipments).selectinload(Shipment.events),
+                    selectinload(Order.returns).selectinload(ReturnRequest.items),
+                    selectinload(Order.refunds),
                 )
             )
             return _order_view(order) if order is not None else None
 
 
 def _order_view(order: Order) -> OrderView:
+    rma_by_id = {request.id: request.rma_number for request in order.returns}
+    returned: dict[int, int] = {}
+    for request in order.returns:
+        if request.status != "rejected":
+            for line in request.items:
+                returned[line.order_item_id] = returned.get(line.order_item_id, 0) + line.quantity
     return OrderView(
         number=order.number,
         status=order.status,
@@ -126,9 +170,42 @@ def _order_view(order: Order) -> OrderView:
         currency=order.currency,
         cancelled_at=order.cancelled_at,
         items=tuple(
-            ItemView(item.title, item.colour, item.size, item.quantity) for item in order.items
+            ItemView(
+                id=str(item.id),
+                sku=item.sku,
+                title=item.title,
+                colour=item.colour,
+                size=item.size,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                final_sale=item.final_sale,
+                returned_quantity=returned.get(item.id, 0),
+            )
+            for item in order.items
         ),
         shipments=tuple(_shipment_view(shipment) for shipment in order.shipments),
+        returns=tuple(
+            ReturnView(
+                rma_number=request.rma_number,
+                status=request.status,
+                reason=request.reason,
+                resolution=request.resolution,
+                created_at=request.created_at,
+                item_ids=tuple(str(line.order_item_id) for line in request.items),
+            )
+            for request in order.returns
+        ),
+        refunds=tuple(
+            RefundView(
+                amount=refund.amount,
+                method=refund.method,
+                status=refund.status,
+                created_at=refund.created_at,
+                paid_at=refund.paid_at,
+                rma_number=rma_by_id.get(refund.return_id) if refund.return_id else None,
+            )
+            for refund in order.refunds
+        ),
     )
 
 

@@ -19,8 +19,22 @@ def order(status: str, *shipments: ShipmentView, cancelled: dt.datetime | None =
         total=Decimal("89.00"),
         currency="USD",
         cancelled_at=cancelled,
-        items=(ItemView("Stormline Rain Jacket", "navy", "M", 1),),
+        items=(
+            ItemView(
+                id="1",
+                sku="P00001-NAVY-M",
+                title="Stormline Rain Jacket",
+                colour="navy",
+                size="M",
+                quantity=1,
+                unit_price=Decimal("89.00"),
+                final_sale=False,
+                returned_quantity=0,
+            ),
+        ),
         shipments=shipments,
+        returns=(),
+        refunds=(),
     )
 
 

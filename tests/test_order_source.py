@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from aisle import migrate
 from aisle.database import get_engine, session_scope
 from aisle.demo import generate_shop
-from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS
+from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS, DEMO_RETURN_RMA
 from aisle.order_source import SqlOrderSource
 
 TODAY = dt.date(2026, 11, 23)
@@ -51,6 +51,16 @@ def test_order_view_has_items_and_shipments(small_shop: str) -> None:
     assert shipment.tracking_number in shipment.tracking_url
     assert shipment.last_scan is not None
     assert SqlOrderSource(small_shop).get_order("99999") is None
+
+
+def test_order_view_has_returns_refunds_and_returned_quantities(small_shop: str) -> None:
+    order = SqlOrderSource(small_shop).get_order(DEMO_ORDERS["returned"])
+    assert order is not None and order.delivered_at is not None
+    [request] = order.returns
+    assert request.rma_number == DEMO_RETURN_RMA
+    assert [refund.rma_number for refund in order.refunds] == [DEMO_RETURN_RMA]
+    returned_items = [item for item in order.items if item.returned_quantity]
+    assert {item.id for item in returned_items} == set(request.item_ids)
 
 
 def test_migrations_go_down_and_up_again(database_url: str) -> None:
