@@ -17,11 +17,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import resources
 from actions.order_messages import describe_order, is_late
-from aisle.order_source import OrderView, normalise_email, normalise_order_number
+from aisle.order_source import (
+    OrderSourceError,
+    OrderView,
+    normalise_email,
+    normalise_order_number,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +86,7 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         return []
     try:
         owns_order = resources.order_source().verify_owner(number, email)
-    except SQLAlchemyError:
+    except OrderSourceError:
         logger.exception("Order database unavailable while verifying order %s", number)
         dispatcher.utter_message(response="utter_order_lookup_failed")
         return [SlotSet("order_number", None), SlotSet("order_email", None)]
@@ -121,7 +125,7 @@ class ActionOrderStatus(Action):
             return []
         try:
             order = resources.order_source().get_order(number)
-        except SQLAlchemyError:
+        except OrderSourceError:
             logger.exception("Order database unavailable while reading order %s", number)
             dispatcher.utter_message(response="utter_order_lookup_failed")
             return []

@@ -54,7 +54,7 @@ class ActionSearchProducts(Action):
             dispatcher.utter_message(response="utter_no_products_found")
             return [SlotSet("shown_products", [])]
         dispatcher.utter_message(
-            text=f"Here's what I found for \u201c{query}\u201d:\n" + _as_text_list(products),
+            text=f"Here's what I found for \u201c{query}\u201d:",
             json_message={"type": "product_cards", "products": products},
         )
         return [SlotSet("shown_products", [product["id"] for product in products])]
@@ -96,12 +96,3 @@ def _card(product: Product) -> dict[str, Any]:
         "in_stock": product.stock > 0,
         "colours": product.colours,
     }
-
-
-def _as_text_list(products: list[dict[str, Any]]) -> str:
-    """The same answer for channels that cannot show cards."""
-    return "\n".join(
-        f"{number}. {product['title']}: ${product['price']:.2f}"
-        + ("" if product["in_stock"] else " (out of stock)")
-        for number, product in enumerate(products, start=1)
-    )

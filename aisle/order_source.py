@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from aisle.database import session_scope
@@ -103,12 +106,28 @@ class OrderView:
         return max(s.delivered_at for s in self.shipments if s.delivered_at is not None)
 
 
+class OrderSourceError(Exception):
+    """The order source could not answer (unreachable, refused, or sent nonsense).
+
+    Distinct from "no such order" (None / False), so an action can say "I can't
+    look that up right now" instead of "that order doesn't exist".
+    """
+
+
 class OrderSource(Protocol):
     def verify_owner(self, order_number: str, email: str) -> bool:
-        """Tells whether ``email`` is the email of the order's customer."""
+        """Tells whether ``email`` is the email of the order's customer.
+
+        Raises:
+            OrderSourceError: The source could not be asked.
+        """
 
     def get_order(self, order_number: str) -> OrderView | None:
-        """Returns the order, or None when there is no such order."""
+        """Returns the order, or None when there is no such order.
+
+        Raises:
+            OrderSourceError: The source could not be asked.
+        """
 
 
 def normalise_order_number(text: str) -> str:
@@ -132,7 +151,7 @@ class SqlOrderSource:
         self._database_url = database_url
 
     def verify_owner(self, order_number: str, email: str) -> bool:
-        with session_scope(self._database_url) as session:
+        with _database_errors(), session_scope(self._database_url) as session:
             owner_email = session.scalar(
                 select(Customer.email)
                 .join(Order, Order.customer_id == Customer.id)
@@ -141,7 +160,7 @@ class SqlOrderSource:
         return emails_match(owner_email or _NO_SUCH_OWNER, email) and owner_email is not None
 
     def get_order(self, order_number: str) -> OrderView | None:
-        with session_scope(self._database_url) as session:
+        with _database_errors(), session_scope(self._database_url) as session:
             order = session.scalar(
                 select(Order)
                 .where(Order.number == normalise_order_number(order_number))
@@ -152,10 +171,19 @@ class SqlOrderSource:
                     selectinload(Order.refunds),
                 )
             )
-            return _order_view(order) if order is not None else None
+            return order_view(order) if order is not None else None
 
 
-def _order_view(order: Order) -> OrderView:
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise OrderSourceError(f"The order database could not be read: {error}") from error
+
+
+def order_view(order: Order) -> OrderView:
+    """What may be said about an order row (its items, returns and refunds loaded)."""
     rma_by_id = {request.id: request.rma_number for request in order.returns}
     returned: dict[int, int] = {}
     for request in order.returns:

@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+# faiss logs each CPU-specific build it tries and cannot load (AVX512, AVX2) as an
+# error-looking line at INFO; they are expected, so only warnings are let through.
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 FORMAT_VERSION = 1
 """Layout version of a saved index; bump it when the files change meaning."""
