@@ -49,16 +49,12 @@ system-packages: ## Debian's Chromium for the browser tests
 app-env: ## Python 3.11 environment: actions, catalog, gateway, tests
 	@test -n "$(PYTHON311)" || { echo "Python 3.11 not found: install it (pyenv install 3.11) or set PYTHON311=" >&2; exit 1; }
 	$(WHEN_CHANGED) $(APP_VENV)/.aisle-stamp pyproject.toml requirements/app.lock -- \
-	  bash -c 'set -e; echo "Creating $(APP_VENV) with $(PYTHON311) ..."; rm -rf $(APP_VENV); \
-	    $(PYTHON311) -m venv $(APP_VENV); \
-	    $(APP_PY) -m pip install --progress-bar off -q -c requirements/app.lock -e ".[app,dev]"'
+	  scripts/make-venv $(PYTHON311) $(APP_VENV) app,dev requirements/app.lock
 
 rasa-env: ## Python 3.10 environment: Rasa 3.6
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install 3.10.13) or set PYTHON310=" >&2; exit 1; }
 	$(WHEN_CHANGED) $(RASA_VENV)/.aisle-stamp requirements/rasa.lock -- \
-	  bash -c 'set -e; echo "Creating $(RASA_VENV) with $(PYTHON310) ..."; rm -rf $(RASA_VENV); \
-	    $(PYTHON310) -m venv $(RASA_VENV); \
-	    $(RASA_VENV)/bin/pip install --progress-bar off -q -c requirements/rasa.lock -e ".[rasa]"'
+	  scripts/make-venv $(PYTHON310) $(RASA_VENV) rasa requirements/rasa.lock
 
 data: app-env ## Create the demo shop database (SQLite) and export its products
 	@$(WHEN_CHANGED) var/demo/.aisle-stamp aisle/demo aisle/models.py aisle/migrations -- \

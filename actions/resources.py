@@ -9,6 +9,7 @@ instead of making the first shopper who searches wait.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import lru_cache
 
@@ -50,7 +51,15 @@ def reset() -> None:
 
 
 def warm_up_in_background() -> None:
-    """Loads the index and model in a thread; a failure is logged and retried on first use."""
+    """Loads the index and model in a thread; a failure is logged and retried on first use.
+
+    rasa-sdk serves from a Sanic worker process that imports the actions again;
+    the parent process only supervises it. Loading there too would hold a second
+    copy of the model (about 500 MiB) that never answers anything, so only a
+    Sanic worker (which has SANIC_WORKER_NAME set) warms up.
+    """
+    if not os.environ.get("SANIC_WORKER_NAME"):
+        return
 
     def load() -> None:
         try:

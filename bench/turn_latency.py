@@ -14,6 +14,7 @@ import argparse
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 
@@ -32,6 +33,23 @@ DEMO_CONVERSATION = [
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (Sanic serves from a worker process)."""
+    total_kib = 0
+    pids = [pid, *_children(pid)]
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
+def _children(pid: int) -> list[int]:
+    children_file = Path(f"/proc/{pid}/task/{pid}/children")
+    direct = [int(child) for child in children_file.read_text().split()]
+    return direct + [grandchild for child in direct for grandchild in _children(child)]
 
 
 def run(rounds: int, gateway_url: str) -> dict[str, list[float]]:
@@ -60,9 +78,20 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
+    started = time.perf_counter()
     with Stack(bench_config(), echo=False) as stack:
-        run(1, stack.config.gateway_url)  # warm-up: model loads, first index search
+        ready = time.perf_counter() - started
+        run(1, stack.config.gateway_url)  # warm-up: first turn of each kind
         timings = run(args.rounds, stack.config.gateway_url)
+        memory = {
+            service.name: rss_mib(service.process.pid)
+            for service in stack.services
+            if service.process
+        }
+    print(
+        f"stack ready in {ready:.1f} s; resident memory: "
+        + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items())
+    )
     print(f"{'turn':<16}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}   ({args.rounds} conversations)")
     for name, samples in timings.items():
         print(
