@@ -40,9 +40,10 @@ def is_late(order: OrderView, today: dt.date | None = None) -> bool:
 
 def _describe_shipment(shipment: ShipmentView, today: dt.date) -> str:
     parts = [_status_sentence(shipment, today)]
-    parts.append(
-        f"{shipment.carrier} tracking number {shipment.tracking_number}: {shipment.tracking_url}"
-    )
+    if shipment.tracking_number:  # a platform may ship without tracking
+        carrier = f"{shipment.carrier} " if shipment.carrier else ""
+        link = f": {shipment.tracking_url}" if shipment.tracking_url else "."
+        parts.append(f"{carrier}tracking number {shipment.tracking_number}{link}")
     if shipment.last_scan is not None:
         scan = shipment.last_scan
         parts.append(f"Last scan: {scan.description}, {scan.location}, {_day(scan.occurred_at)}.")

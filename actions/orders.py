@@ -1,10 +1,11 @@
-"""Order status: the verification form and the answer from the order database.
+"""Order verification (the form every order request goes through) and order status.
 
-The form collects an order number and an email; ``ValidateOrderStatusForm``
-checks the pair against the order source before anything about the order is
-said. A failed check gives the same answer whether the order is unknown or the
-email is wrong, and after ``MAX_VERIFICATION_FAILURES`` the form ends and the
-shopper is offered a person.
+``verify_order_form`` collects an order number and an email;
+``ValidateVerifyOrderForm`` checks the pair against the order source before
+anything about the order is said (status here, refunds in ``refunds.py``). A
+failed check gives the same answer whether the order is unknown or the email is
+wrong, and after ``MAX_VERIFICATION_FAILURES`` the form ends and the shopper is
+offered a person.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ ORDER_NUMBER_PATTERN = re.compile(r"^\d{5}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
-class ValidateOrderStatusForm(FormValidationAction):
+class ValidateVerifyOrderForm(FormValidationAction):
     def name(self) -> str:
-        return "validate_order_status_form"
+        return "validate_verify_order_form"
 
     async def required_slots(
         self,

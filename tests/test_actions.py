@@ -15,15 +15,18 @@ from sqlalchemy import select
 
 from actions import resources
 from actions.handoff import ActionHandoff
-from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
+from actions.orders import ActionOrderStatus, ValidateVerifyOrderForm
+from actions.policies import ActionExplainReturnPolicy
+from actions.refunds import ActionRefundStatus
 from actions.search import ActionSearchProducts
 from aisle.database import session_scope
-from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS
+from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS, DEMO_RETURN_RMA
 from aisle.models import Handoff
+from aisle.return_policy import load_return_policy
 from aisle.settings import get_settings
 
 DOMAIN: dict[str, Any] = {
-    "forms": {"order_status_form": {"required_slots": ["order_number", "order_email"]}}
+    "forms": {"verify_order_form": {"required_slots": ["order_number", "order_email"]}}
 }
 
 
@@ -81,10 +84,10 @@ def validate(slots: dict[str, Any]) -> tuple[dict[str, Any], CollectingDispatche
     slot_set_events = [SlotSet(name, value) for name, value in slots.items()]
     current = tracker(
         slots=slots,
-        active_loop="order_status_form",
+        active_loop="verify_order_form",
         events=[{"event": "user", "text": "x"}, *slot_set_events],
     )
-    events = run(ValidateOrderStatusForm(), dispatcher, current)
+    events = run(ValidateVerifyOrderForm(), dispatcher, current)
     return slot_events(events), dispatcher
 
 
@@ -119,9 +122,9 @@ def test_badly_formed_values_get_a_hint(shop_env: str) -> None:
 
 def test_third_failure_ends_the_form() -> None:
     dispatcher = CollectingDispatcher()
-    current = tracker(slots={"verification_failures": 3.0}, active_loop="order_status_form")
+    current = tracker(slots={"verification_failures": 3.0}, active_loop="verify_order_form")
     required = asyncio.run(
-        ValidateOrderStatusForm().required_slots(
+        ValidateVerifyOrderForm().required_slots(
             ["order_number", "order_email"], dispatcher, current, DOMAIN
         )
     )
@@ -212,3 +215,35 @@ def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:
         assert handoff.slots["verified_order"] == "10002"
         assert "order 10002" in handoff.summary and handoff.status == "waiting"
     assert dispatcher.messages[0]["response"] == "utter_handoff_created"
+
+
+def test_refund_status_lists_refunds_and_returns(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    verified = tracker({"verified_order": DEMO_ORDERS["returned"]}, intent="refund_status")
+    assert run(ActionRefundStatus(), dispatcher, verified) == []
+    answer = dispatcher.messages[0]["text"]
+    assert f"Refunds for order {DEMO_ORDERS['returned']}" in answer
+    assert f"for return {DEMO_RETURN_RMA}: paid to" in answer
+
+
+def test_refund_status_of_an_order_without_refunds(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    run(ActionRefundStatus(), dispatcher, tracker({"verified_order": DEMO_ORDERS["in_transit"]}))
+    assert dispatcher.messages[0]["text"] == (
+        f"There's no refund or return on order {DEMO_ORDERS['in_transit']}."
+    )
+
+
+def test_refund_status_needs_verification(shop_env: str) -> None:
+    dispatcher = CollectingDispatcher()
+    run(ActionRefundStatus(), dispatcher, tracker({"order_number": DEMO_ORDERS["returned"]}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_not_verified"]
+
+
+def test_return_policy_is_read_from_the_policy_file() -> None:
+    dispatcher = CollectingDispatcher()
+    run(ActionExplainReturnPolicy(), dispatcher, tracker(intent="return_policy"))
+    policy = load_return_policy()
+    answer = dispatcher.messages[0]["text"]
+    assert f"within {policy.return_window_days} days of delivery" in answer
+    assert ("final sale can't be returned" in answer) is (not policy.final_sale_returnable)

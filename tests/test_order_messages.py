@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from actions.order_messages import describe_order, is_late
@@ -80,3 +81,11 @@ def test_partial_shipments_are_counted() -> None:
         order("shipped", shipment("delivered", TODAY, 20), shipment("in_transit", TODAY, 22)), TODAY
     )
     assert "ships in 2 parcels" in text and "Delivered" in text and "On its way" in text
+
+
+def test_a_parcel_without_tracking_says_nothing_about_tracking() -> None:
+    untracked = replace(
+        shipment("in_transit", TODAY, 22), carrier="", tracking_number="", tracking_url=""
+    )
+    text = describe_order(order("shipped", untracked), TODAY)
+    assert "tracking" not in text and "On its way" in text

@@ -72,7 +72,7 @@ def test_story_parsing_strips_entity_annotations() -> None:
             "story": "s",
             "steps": [
                 {"user": "order [10001](order_number) please", "intent": "track_order"},
-                {"action": "order_status_form"},
+                {"action": "verify_order_form"},
                 {"active_loop": None},
                 {"slot_was_set": [{"order_number": "10001"}, "shown_products"]},
             ],
@@ -82,6 +82,6 @@ def test_story_parsing_strips_entity_annotations() -> None:
     [turn] = story.turns
     assert turn.text == "order 10001 please"
     assert turn.entities == [("order_number", "10001")]
-    assert turn.actions == ["order_status_form"]
+    assert turn.actions == ["verify_order_form"]
     assert turn.active_loops == [None]
     assert [name for name, _ in turn.slots] == ["order_number", "shown_products"]
