@@ -104,6 +104,14 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     ]
 
 
+def say_not_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tells a shopper without a verified order why nothing is said about it."""
+    if _failures(tracker) >= MAX_VERIFICATION_FAILURES:
+        dispatcher.utter_message(response="utter_verification_limit")
+    else:
+        dispatcher.utter_message(response="utter_order_not_verified")
+
+
 def _failures(tracker: Tracker) -> int:
     return int(tracker.get_slot("verification_failures") or 0)
 
@@ -119,10 +127,7 @@ class ActionOrderStatus(Action):
     ) -> list[EventType]:
         number = tracker.get_slot("verified_order")
         if not number:
-            if _failures(tracker) >= MAX_VERIFICATION_FAILURES:
-                dispatcher.utter_message(response="utter_verification_limit")
-            else:
-                dispatcher.utter_message(response="utter_order_not_verified")
+            say_not_verified(dispatcher, tracker)
             return []
         try:
             order = resources.order_source().get_order(number)

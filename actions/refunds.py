@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import resources
+from actions.orders import say_not_verified
 from aisle.order_source import OrderSourceError, OrderView, RefundView, ReturnView
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class ActionRefundStatus(Action):
     ) -> list[EventType]:
         number = tracker.get_slot("verified_order")
         if not number:
-            dispatcher.utter_message(response="utter_order_not_verified")
+            say_not_verified(dispatcher, tracker)
             return []
         try:
             order = resources.order_source().get_order(number)

@@ -26,7 +26,8 @@ order     status              story
 
 Sam Chen (``OTHER_CUSTOMER_EMAIL``, postcode ``10027``), customer id 2, has
 order 10008 (delivered, return ``RMA-000002`` requested): use it to check that
-one shopper cannot see another's order.
+one shopper cannot see another's order; and order 10009, delivered about two
+months ago, outside the return window.
 
 Generated orders are numbered from ``FIRST_GENERATED_ORDER_NUMBER`` on, in the
 order they were placed; persona orders keep their fixed numbers although they
@@ -60,10 +61,12 @@ OTHER_CUSTOMER_NAME = "Sam Chen"
 OTHER_CUSTOMER_EMAIL = "sam.chen@example.net"
 OTHER_CUSTOMER_POSTCODE = "10027"
 OTHER_CUSTOMER_ORDER = "10008"
+OTHER_CUSTOMER_OLD_ORDER = "10009"
+"""Sam's order delivered about two months ago: its return window has closed."""
 OTHER_CUSTOMER_RMA = "RMA-000002"
 """Sam's return on order 10008: status ``requested``, no refund yet."""
 
-FIRST_GENERATED_ORDER_NUMBER = 10009
+FIRST_GENERATED_ORDER_NUMBER = 10010
 RETURN_WINDOW_DAYS = 30
 """The demo shop's return policy, which the persona stories are built around."""
 
@@ -189,6 +192,13 @@ PERSONA_ORDERS = (
         "delivered",
         placed_days_ago=20.45,
         categories=("Home > Kitchen > Coffee & tea",),
+    ),
+    PersonaOrder(
+        OTHER_CUSTOMER_OLD_ORDER,
+        OTHER_CUSTOMER_EMAIL,
+        "delivered",
+        placed_days_ago=70.2,
+        categories=("Apparel > Jackets > Fleece jackets",),
     ),
 )
 

@@ -1,0 +1,59 @@
+"""What a form's validation action needs to know about the turn it runs in.
+
+Rasa runs a form (and so its validation action) after a fresh shopper message,
+but also when the form resumes after a digression ("what's your return
+policy?" answered in the middle of a return). Only a fresh message may fill a
+slot, and only when it is not one of the messages that leave the form (stop,
+ask for a person, a policy question): for those, the validation action must
+extract nothing, so that Rasa rejects the form and the matching rule runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+# Intents that interrupt a form: their rules (data/rules/) stop it, hand over
+# or answer a question and then resume the form.
+INTERRUPTING_INTENTS = frozenset({"stop", "human_handoff", "return_policy", "shipping_policy"})
+
+# Actions Rasa itself runs after every shopper message, before the form.
+_ROUTINE_ACTIONS = frozenset({"action_listen", "action_extract_slots", "action_session_start"})
+
+
+def is_fresh_answer(tracker: Tracker) -> bool:
+    """Tells whether the latest shopper message is new to the form and may fill a slot.
+
+    The validation action sees a temporary tracker ending with the form's own
+    ``ActionExecuted``; any other action since the shopper's message (a
+    digression's answer) means the form is resuming, not reading an answer.
+    """
+    form_name = (tracker.active_loop or {}).get("name")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return latest_intent(tracker) not in INTERRUPTING_INTENTS
+        name = event.get("name") if event.get("event") == "action" else None
+        if name and name != form_name and name not in _ROUTINE_ACTIONS:
+            return False
+    return False
+
+
+def is_activation(tracker: Tracker, form_name: str) -> bool:
+    """Tells whether the form is being started (it is not the active loop yet)."""
+    return (tracker.active_loop or {}).get("name") != form_name
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name")
+    return str(name) if name else None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def entity_value(tracker: Tracker, entity: str) -> Any:
+    """The value of ``entity`` in the latest message (a button payload sets one)."""
+    return next(tracker.get_latest_entity_values(entity), None)
