@@ -10,6 +10,7 @@ extract nothing, so that Rasa rejects the form and the matching rule runs.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -39,9 +40,15 @@ def is_fresh_answer(tracker: Tracker) -> bool:
     return False
 
 
-def is_activation(tracker: Tracker, form_name: str) -> bool:
-    """Tells whether the form is being started (it is not the active loop yet)."""
-    return (tracker.active_loop or {}).get("name") != form_name
+def is_activation(tracker: Tracker, form_slots: Collection[str]) -> bool:
+    """Tells whether the form is starting rather than reading an answer.
+
+    Rasa already shows the form as the active loop when it calls the
+    validation action at the form's start, so the sign is the requested slot:
+    none of this form's slots is being asked yet (a form that ended or was
+    stopped leaves ``requested_slot`` empty).
+    """
+    return tracker.get_slot("requested_slot") not in form_slots
 
 
 def latest_intent(tracker: Tracker) -> str | None:

@@ -14,6 +14,7 @@ the return, so the form's view of the order is never trusted for the write.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 import json
 import logging
 from collections.abc import Sequence
@@ -155,7 +156,7 @@ class ValidateReturnForm(FormValidationAction):
     ) -> list[EventType]:
         """Starts every return afresh: answers of an earlier return are forgotten."""
         resets: list[EventType] = []
-        if is_activation(tracker, FORM_NAME):
+        if is_activation(tracker, RETURN_SLOTS):
             resets = [SlotSet(slot, None) for slot in RETURN_SLOTS]
             tracker.add_slots(resets)
         try:
@@ -189,7 +190,7 @@ class ValidateReturnForm(FormValidationAction):
         At the form's start, the message that asked for the return ("return the
         jacket, it's too small") answers whatever it can.
         """
-        if is_activation(tracker, FORM_NAME):
+        if is_activation(tracker, RETURN_SLOTS):
             return tracker.get_slot("return_request_text")
         if tracker.get_slot("requested_slot") != slot or not is_fresh_answer(tracker):
             return None
@@ -216,7 +217,7 @@ class ValidateReturnForm(FormValidationAction):
     def extract_exchange_sku(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_activation(tracker, FORM_NAME):
+        if is_activation(tracker, RETURN_SLOTS):
             return {}
         answer = self._answer(tracker, "exchange_sku", "exchange_sku")
         return {} if answer is None else {"exchange_sku": answer}
@@ -224,7 +225,7 @@ class ValidateReturnForm(FormValidationAction):
     def extract_return_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if is_activation(tracker, FORM_NAME):
+        if is_activation(tracker, RETURN_SLOTS):
             return {}
         answer = self._answer(tracker, "return_confirmed", "return_confirmed")
         if answer is None:
@@ -240,7 +241,7 @@ class ValidateReturnForm(FormValidationAction):
         context = load_context(tracker)
         if value is None or context is None:
             return {"return_items": None}
-        quiet = is_activation(tracker, FORM_NAME)
+        quiet = is_activation(tracker, RETURN_SLOTS)
         if isinstance(value, list):  # already validated earlier in this run
             return {"return_items": value}
         by_id = [item for item in context.order.items if item.id == str(value)]
@@ -266,7 +267,7 @@ class ValidateReturnForm(FormValidationAction):
             return {"return_reason": None}
         policy = load_return_policy()
         reason = match_reason(str(value), policy.reasons)
-        if reason is None and not is_activation(tracker, FORM_NAME):
+        if reason is None and not is_activation(tracker, RETURN_SLOTS):
             dispatcher.utter_message(text="Please pick the reason closest to yours below.")
         return {"return_reason": reason}
 
@@ -282,7 +283,7 @@ class ValidateReturnForm(FormValidationAction):
             resolution: Resolution | None = str(value)  # type: ignore[assignment]
         else:
             resolution = match_resolution(str(value), offered)
-        quiet = is_activation(tracker, FORM_NAME)
+        quiet = is_activation(tracker, RETURN_SLOTS)
         if resolution is None:
             if not quiet:
                 dispatcher.utter_message(text="Please choose one of the options below.")
@@ -326,7 +327,7 @@ class ValidateReturnForm(FormValidationAction):
         return {"return_confirmed": None}
 
 
-class _ReturnQuestion(Action):
+class _ReturnQuestion(Action, ABC):
     """An ``action_ask_*`` of the return form: a question with the order's own choices."""
 
     async def run(
@@ -344,10 +345,11 @@ class _ReturnQuestion(Action):
         self.ask(dispatcher, tracker, context)
         return []
 
+    @abstractmethod
     def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, context: ReturnContext
     ) -> None:
-        raise NotImplementedError
+        """Utters the question."""
 
 
 class ActionAskReturnItems(_ReturnQuestion):
