@@ -4,7 +4,8 @@ Actions ask an ``OrderSource`` instead of querying tables directly, so the same
 conversations work on the shop's own database today and on a shop platform's
 API later. Every source answers ``verify_owner`` before ``get_order`` is used:
 no order detail leaves this module for a shopper who has not proved the order
-is theirs.
+is theirs. ``orders_of`` lists a shopper's other orders, and only for an email
+that ``verify_owner`` has already accepted in the conversation.
 """
 
 from __future__ import annotations
@@ -106,6 +107,21 @@ class OrderView:
         return max(s.delivered_at for s in self.shipments if s.delivered_at is not None)
 
 
+@dataclass(frozen=True)
+class OrderSummary:
+    """One line of a shopper's order list: enough to say which order is which."""
+
+    number: str
+    status: str
+    placed_at: dt.datetime
+    total: Decimal
+    currency: str
+    item_count: int
+    """Units ordered, all lines together (two mugs and a kettle: 3)."""
+    first_item_title: str
+    """The title of the order's first line, or "" for an order without lines."""
+
+
 class OrderSourceError(Exception):
     """The order source could not answer (unreachable, refused, or sent nonsense).
 
@@ -126,6 +142,23 @@ class OrderSource(Protocol):
         """Returns the order, or None when there is no such order.
 
         Raises:
+            OrderSourceError: The source could not be asked.
+        """
+
+    def orders_of(self, email: str, limit: int = 10) -> list[OrderSummary]:
+        """Lists the orders placed with ``email``, newest first, at most ``limit``.
+
+        This is how a verified shopper asks about "my other order" or "my last
+        order" without typing its number. Call it only for an email the
+        shopper has already proved in this conversation (``verify_owner``
+        succeeded for one of their orders): the list itself proves nothing,
+        and for any other email it would tell a stranger someone's orders.
+
+        Returns:
+            The summaries, or [] for an empty email or one without orders.
+
+        Raises:
+            ValueError: ``limit`` is below 1.
             OrderSourceError: The source could not be asked.
         """
 
@@ -172,6 +205,43 @@ class SqlOrderSource:
                 )
             )
             return order_view(order) if order is not None else None
+
+    def orders_of(self, email: str, limit: int = 10) -> list[OrderSummary]:
+        """Lists the orders of the customer with ``email``, newest first.
+
+        Only for an email ``verify_owner`` has accepted: see ``OrderSource.orders_of``.
+
+        Raises:
+            ValueError: ``limit`` is below 1.
+            OrderSourceError: The database could not be read.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be 1 or more, not {limit}")
+        wanted = normalise_email(email)
+        if not wanted:
+            return []
+        with _database_errors(), session_scope(self._database_url) as session:
+            orders = session.scalars(
+                select(Order)
+                .join(Customer, Order.customer_id == Customer.id)
+                .where(Customer.email == wanted)
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+                .limit(limit)
+                .options(selectinload(Order.items))
+            )
+            return [_order_summary(order) for order in orders]
+
+
+def _order_summary(order: Order) -> OrderSummary:
+    return OrderSummary(
+        number=order.number,
+        status=order.status,
+        placed_at=order.placed_at,
+        total=order.total,
+        currency=order.currency,
+        item_count=sum(item.quantity for item in order.items),
+        first_item_title=order.items[0].title if order.items else "",
+    )
 
 
 @contextmanager

@@ -4,7 +4,9 @@ For shops whose orders live on the platform rather than in Aisle's database,
 ``ShopifyOrderSource`` answers the same ``OrderSource`` questions over HTTP, so
 the conversations do not change. It looks an order up by its name
 (``GET /admin/api/{version}/orders.json?name=%2310482&status=any``) and maps
-the payload onto ``OrderView``:
+the payload onto ``OrderView``; it lists a verified shopper's orders by their
+email (``?email=...&status=any&limit=10``) as ``OrderSummary`` lines. Neither
+filter is trusted: only the exact name, or the exact email, is kept.
 
 - Order status: ``cancelled`` when ``cancelled_at`` is set; ``delivered`` when
   the order is ``fulfilled`` and every parcel's ``shipment_status`` is
@@ -51,11 +53,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from aisle.order_source import (
     ItemView,
     OrderSourceError,
+    OrderSummary,
     OrderView,
     RefundView,
     ScanEvent,
     ShipmentView,
     emails_match,
+    normalise_email,
     normalise_order_number,
 )
 from aisle.shopify_models import (
@@ -73,6 +77,8 @@ __all__ = ["TOKEN_HEADER", "OrderSourceError", "ShopifyOrderSource"]
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Shopify-Access-Token"
+MAX_PAGE_SIZE = 250
+"""The most orders the platform sends in one page; ``orders_of`` asks for no more."""
 
 # Compared against when the order does not exist or has no email, so that "no
 # such order" and "wrong email" go through the same comparison.
@@ -192,6 +198,33 @@ class ShopifyOrderSource:
         order = self._find_order(order_number)
         return _order_view(order) if order is not None else None
 
+    def orders_of(self, email: str, limit: int = 10) -> list[OrderSummary]:
+        """Lists the orders placed with ``email``, newest first (one page, at most 250).
+
+        Only for an email ``verify_owner`` has accepted: see ``OrderSource.orders_of``.
+
+        Raises:
+            ValueError: ``limit`` is below 1.
+            OrderSourceError: The platform could not be asked or answered nonsense.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be 1 or more, not {limit}")
+        wanted = normalise_email(email)
+        if not wanted:
+            return []
+        page_size = min(limit, MAX_PAGE_SIZE)
+        response = self._get_with_retries(
+            {"email": wanted, "status": "any", "limit": str(page_size)}
+        )
+        # The email filter is the platform's to interpret; only the exact email is this shopper's.
+        mine = [
+            order
+            for order in _parse_orders(response.content)
+            if order.email is not None and normalise_email(order.email) == wanted
+        ]
+        mine.sort(key=lambda order: _utc(order.created_at), reverse=True)
+        return [_order_summary(order) for order in mine[:limit]]
+
     def _find_order(self, order_number: str) -> ShopOrder | None:
         number = normalise_order_number(order_number)
         if not number:
@@ -295,9 +328,7 @@ def _parse_orders(body: bytes) -> list[ShopOrder]:
 
 
 def _order_view(order: ShopOrder) -> OrderView:
-    shipments = tuple(
-        _shipment_view(f) for f in order.fulfillments if f.status not in _SKIPPED_FULFILMENTS
-    )
+    shipments = _shipments(order)
     returned = _refunded_quantities(order.refunds)
     refunds = (_refund_view(refund) for refund in order.refunds)
     return OrderView(
@@ -311,6 +342,25 @@ def _order_view(order: ShopOrder) -> OrderView:
         shipments=shipments,
         returns=(),
         refunds=tuple(refund for refund in refunds if refund is not None),
+    )
+
+
+def _order_summary(order: ShopOrder) -> OrderSummary:
+    return OrderSummary(
+        number=normalise_order_number(order.name),
+        status=_order_status(order, _shipments(order)),
+        placed_at=_utc(order.created_at),
+        total=order.total_price,
+        currency=order.currency,
+        item_count=sum(line.quantity for line in order.line_items),
+        first_item_title=order.line_items[0].title if order.line_items else "",
+    )
+
+
+def _shipments(order: ShopOrder) -> tuple[ShipmentView, ...]:
+    """One view per parcel that went (or will go) out: cancelled or failed ones are skipped."""
+    return tuple(
+        _shipment_view(f) for f in order.fulfillments if f.status not in _SKIPPED_FULFILMENTS
     )
 
 

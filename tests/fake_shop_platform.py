@@ -2,21 +2,25 @@
 
 The real platform's Admin REST API (shaped like Shopify's) is off this machine,
 so ``ShopifyOrderSource`` is tested over real HTTP against this small FastAPI
-app instead. It serves ``GET /admin/api/{version}/orders.json?name=...`` from
-an in-memory dict of order payloads that the tests build, checks the access
+app instead. It serves ``GET /admin/api/{version}/orders.json?name=...`` (one
+order by its exact name) and ``?email=...`` (the orders with that email, any
+case, newest first, at most ``limit``) from an in-memory dict of order payloads
+that the tests build, checks the access
 token header like the platform does (401 otherwise), and has switches to fail
 the first N requests (429 with Retry-After, 503, ...), to answer slowly, or to
 send a broken body, so the client's retries, timeouts and validation can be
 exercised. Everything else about the platform (pagination, other filters,
-other resources) is left out on purpose.
+other resources) is left out on purpose; a request with neither filter finds
+nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,11 +76,20 @@ class FakeShopPlatform:
                 return JSONResponse({"errors": "try later"}, self.fail_status, headers=headers)
             if self.raw_body is not None:
                 return Response(self.raw_body, media_type="application/json")
-            name = request.query_params.get("name", "")
-            found = [self.orders[name]] if name in self.orders else []
-            return JSONResponse({"orders": found})
+            return JSONResponse({"orders": self._matching(request.query_params)})
 
         return app
+
+    def _matching(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        if "name" in params:
+            name = params["name"]
+            return [self.orders[name]] if name in self.orders else []
+        if "email" in params:
+            email = params["email"].casefold()
+            found = [o for o in self.orders.values() if (o.get("email") or "").casefold() == email]
+            found.sort(key=lambda o: dt.datetime.fromisoformat(o["created_at"]), reverse=True)
+            return found[: int(params.get("limit", "50"))]
+        return []
 
 
 @contextmanager

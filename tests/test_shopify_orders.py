@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fake_shop_platform import FakeShopPlatform, serve
 
+from aisle.order_source import OrderSummary
 from aisle.shopify_orders import OrderSourceError, ShopifyOrderSource
 
 TOKEN = "shpat_test_0123456789abcdef"
@@ -418,6 +419,117 @@ def test_token_is_never_logged(
     assert TOKEN not in str(gave_up.value) and TOKEN not in repr(source)
 
 
+# Listing a verified shopper's orders
+
+
+def shoppers_orders(platform: FakeShopPlatform) -> None:
+    """Four orders of EMAIL placed on different days (not in date order), one of someone else."""
+    platform.add(
+        order(
+            "10490",
+            created_at="2026-11-01T10:00:00Z",
+            fulfillment_status="fulfilled",
+            fulfillments=[fulfillment("1Z999AA10000000010", "delivered")],
+        )
+    )
+    platform.add(order("10493", created_at="2026-11-20T08:30:00-05:00"))
+    platform.add(
+        order("10491", created_at="2026-11-05T10:00:00Z", cancelled_at="2026-11-05T12:00:00Z")
+    )
+    platform.add(
+        order(
+            "10492",
+            created_at="2026-11-12T10:00:00Z",
+            fulfillment_status="partial",
+            fulfillments=[fulfillment("1Z999AA10000000011", "in_transit")],
+            line_items=[line(7, "Trail shorts", "32 / Olive", "40.00", quantity=3)],
+            total_price="120.00",
+        )
+    )
+    platform.add(
+        order("10494", email="someone.else@example.com", created_at="2026-11-21T10:00:00Z")
+    )
+
+
+def test_orders_of_lists_the_shoppers_orders_newest_first(
+    platform: FakeShopPlatform, source: ShopifyOrderSource
+) -> None:
+    shoppers_orders(platform)
+    summaries = source.orders_of(f"  {EMAIL.upper()} ")
+    assert [(s.number, s.status) for s in summaries] == [
+        ("10493", "processing"),
+        ("10492", "shipped"),
+        ("10491", "cancelled"),
+        ("10490", "delivered"),
+    ]
+    newest, shorts = summaries[0], summaries[1]
+    assert newest == OrderSummary(
+        number="10493",
+        status="processing",
+        placed_at=dt.datetime(2026, 11, 20, 13, 30),  # naive UTC, like the database
+        total=Decimal("147.00"),
+        currency="USD",
+        item_count=2,
+        first_item_title="Harbour rain jacket",
+    )
+    assert (shorts.item_count, shorts.first_item_title, shorts.total) == (
+        3,
+        "Trail shorts",
+        Decimal("120.00"),
+    )
+    [request] = platform.requests
+    assert dict(request.query_params) == {"email": EMAIL, "status": "any", "limit": "10"}
+
+
+def test_orders_of_keeps_to_the_limit(
+    platform: FakeShopPlatform, source: ShopifyOrderSource
+) -> None:
+    shoppers_orders(platform)
+    assert [s.number for s in source.orders_of(EMAIL, limit=2)] == ["10493", "10492"]
+    assert platform.requests[-1].query_params["limit"] == "2"
+    with pytest.raises(ValueError, match="limit"):
+        source.orders_of(EMAIL, limit=0)
+    source.orders_of(EMAIL, limit=1000)
+    assert platform.requests[-1].query_params["limit"] == "250"  # the platform's largest page
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "ada.lovelace@example.co"])
+def test_orders_of_an_unknown_email_is_empty(
+    platform: FakeShopPlatform, source: ShopifyOrderSource, email: str
+) -> None:
+    shoppers_orders(platform)
+    assert source.orders_of(email) == []
+
+
+def test_orders_of_an_empty_email_asks_nothing(
+    platform: FakeShopPlatform, source: ShopifyOrderSource
+) -> None:
+    shoppers_orders(platform)
+    assert source.orders_of("") == [] and source.orders_of("   ") == []
+    assert platform.requests == []
+
+
+def test_orders_of_retries_and_then_gives_up(
+    platform: FakeShopPlatform, make_source: Callable[..., ShopifyOrderSource]
+) -> None:
+    shoppers_orders(platform)
+    platform.fail_status, platform.fail_times = 503, 1
+    assert len(make_source().orders_of(EMAIL)) == 4
+    assert len(platform.requests) == 2
+    platform.fail_status, platform.fail_times = 503, 100
+    with pytest.raises(OrderSourceError, match="HTTP 503"):
+        make_source(max_retries=1).orders_of(EMAIL)
+
+
+def test_orders_of_with_a_malformed_payload_is_a_clear_error(
+    platform: FakeShopPlatform, source: ShopifyOrderSource
+) -> None:
+    platform.raw_body = json.dumps({"orders": [{**order("10482"), "created_at": None}]}).encode()
+    with pytest.raises(OrderSourceError, match="cannot read") as raised:
+        source.orders_of(EMAIL)
+    assert "created_at" in str(raised.value) and EMAIL not in str(raised.value)
+
+
 def _mock_source(answer: dict[str, Any], seen: list[httpx.Request]) -> ShopifyOrderSource:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -445,6 +557,31 @@ def test_only_the_exact_name_is_the_order() -> None:
     source = _mock_source({"orders": [other]}, [])
     assert source.get_order("10482") is None
     assert source.verify_owner("10482", "someone.else@example.com") is False
+
+
+def test_orders_of_asks_by_email_with_any_status() -> None:
+    seen: list[httpx.Request] = []
+    _mock_source({"orders": []}, seen).orders_of(" Ada.Lovelace@Example.com", limit=5)
+    [request] = seen
+    assert str(request.url) == (
+        "https://shop.example/admin/api/2025-01/orders.json"
+        "?email=ada.lovelace%40example.com&status=any&limit=5"
+    )
+    assert request.headers["X-Shopify-Access-Token"] == TOKEN
+
+
+def test_orders_of_keeps_only_the_exact_email() -> None:
+    """Whatever the platform's email filter matches, another email is another shopper's."""
+    answer = {
+        "orders": [
+            order("10482", email="ada.lovelace@example.com.evil"),
+            order("10483", email="ADA.LOVELACE@EXAMPLE.COM"),
+            order("10484", email=None),
+            order("10485", email="lovelace@example.com"),
+        ]
+    }
+    summaries = _mock_source(answer, []).orders_of(EMAIL)
+    assert [summary.number for summary in summaries] == ["10483"]
 
 
 @pytest.mark.parametrize(
