@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import resources
+from actions.form_turns import is_activation, is_fresh_answer, latest_text
 from actions.order_messages import describe_order, is_late
 from aisle.order_source import (
     OrderSourceError,
@@ -31,6 +32,13 @@ from aisle.order_source import (
 logger = logging.getLogger(__name__)
 
 MAX_VERIFICATION_FAILURES = 3
+MAX_ORDER_BUTTONS = 5
+VERIFY_SLOTS = ("order_number", "order_email")
+LATEST_ORDER_WORDS = re.compile(r"\b(last|latest|newest|most recent|recent)\b", re.IGNORECASE)
+OTHER_ORDER_WORDS = re.compile(
+    r"\b(other|another|different|previous|older|which|all) (of )?(my )?(orders?|one|purchases?)\b",
+    re.IGNORECASE,
+)
 ORDER_NUMBER_PATTERN = re.compile(r"^\d{5}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
@@ -51,9 +59,48 @@ class ValidateVerifyOrderForm(FormValidationAction):
             return []
         return domain_slots
 
+    def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Reads "my last order" and "my other order" for a shopper verified earlier.
+
+        A shopper who proved one order (number + email) may name another one of
+        theirs without its number: "my last order" is their newest, "my other
+        order" asks again, with their orders as buttons. Everyone else must
+        type a number.
+        """
+        email = tracker.get_slot("verified_email")
+        if not email or next(tracker.get_latest_entity_values("order_number"), None):
+            return {}
+        starting = is_activation(tracker, VERIFY_SLOTS)
+        if not starting and not is_fresh_answer(tracker):
+            return {}
+        said = latest_text(tracker)
+        if LATEST_ORDER_WORDS.search(said):
+            try:
+                orders = resources.order_source().orders_of(email, limit=1)
+            except OrderSourceError:
+                logger.exception("Order list unavailable for a verified shopper")
+                return {}
+            return {"order_number": orders[0].number} if orders else {}
+        if starting and OTHER_ORDER_WORDS.search(said):
+            return {"order_number": None}
+        return {}
+
+    def extract_order_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keeps the email a shopper already proved, so another order needs only its number."""
+        email = tracker.get_slot("verified_email")
+        if email and not tracker.get_slot("order_email"):
+            return {"order_email": email}
+        return {}
+
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"order_number": None}
         number = normalise_order_number(str(value))
         if not ORDER_NUMBER_PATTERN.match(number):
             dispatcher.utter_message(text="Order numbers have 5 digits, like 10482.")
@@ -63,6 +110,8 @@ class ValidateVerifyOrderForm(FormValidationAction):
     def validate_order_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"order_email": None}
         email = normalise_email(str(value))
         if not EMAIL_PATTERN.match(email):
             dispatcher.utter_message(
@@ -92,7 +141,10 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         dispatcher.utter_message(response="utter_order_lookup_failed")
         return [SlotSet("order_number", None), SlotSet("order_email", None)]
     if owns_order:
-        return [SlotSet("verified_order", number)]
+        return [
+            SlotSet("verified_order", number),
+            SlotSet("verified_email", normalise_email(email)),
+        ]
     failures = _failures(tracker) + 1
     logger.info("Order verification failed (%d of %d)", failures, MAX_VERIFICATION_FAILURES)
     if failures < MAX_VERIFICATION_FAILURES:
@@ -157,3 +209,35 @@ def _overall_status(order: OrderView) -> str:
     if is_late(order):
         return "delayed"
     return "in_transit"
+
+
+class ActionAskOrderNumber(Action):
+    """Asks for the order number; a verified shopper picks from their own orders."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = tracker.get_slot("verified_email")
+        orders = []
+        if email:
+            try:
+                orders = resources.order_source().orders_of(email, limit=MAX_ORDER_BUTTONS)
+            except OrderSourceError:
+                logger.exception("Order list unavailable for a verified shopper")
+        if not orders:
+            dispatcher.utter_message(response="utter_ask_order_number")
+            return []
+        dispatcher.utter_message(
+            text="Which of your orders is it?",
+            buttons=[
+                {
+                    "title": f"{order.number}: {order.first_item_title} ({order.placed_at:%d %b})",
+                    "payload": f'/inform{{"order_number": "{order.number}"}}',
+                }
+                for order in orders
+            ],
+        )
+        return []

@@ -14,9 +14,9 @@ the return, so the form's view of the order is never trusted for the write.
 from __future__ import annotations
 
 import datetime as dt
-from abc import ABC, abstractmethod
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from action_trackers import reset_settings
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 
@@ -188,3 +189,21 @@ def stack(
     finally:
         if config.log_dir.exists():
             shutil.copytree(config.log_dir, ARTIFACTS_DIR / "stack-logs", dirs_exist_ok=True)
+
+
+@pytest.fixture
+def writable_demo_shop(
+    monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Path | str], tmp_path: Path
+) -> Iterator[str]:
+    """The actions pointed at a private copy of the seeded demo shop, free to write.
+
+    The session's demo shop is shared with the conversation tests, which expect
+    it as seeded (order 10001 not on a return, 10004 not cancelled).
+    """
+    database = tmp_path / "shop.db"
+    shutil.copy(Path(demo_shop["folder"]) / "shop.db", database)
+    url = f"sqlite:///{database}"
+    monkeypatch.setenv("AISLE_DATABASE_URL", url)
+    reset_settings()
+    yield url
+    reset_settings()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from action_trackers import form_tracker, run_action
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from actions import resources
 from actions.handoff import ActionHandoff
-from actions.orders import ActionOrderStatus, ValidateVerifyOrderForm
+from actions.orders import ActionAskOrderNumber, ActionOrderStatus, ValidateVerifyOrderForm
 from actions.policies import ActionExplainReturnPolicy
 from actions.refunds import ActionRefundStatus
 from actions.search import ActionSearchProducts
@@ -247,3 +248,51 @@ def test_return_policy_is_read_from_the_policy_file() -> None:
     answer = dispatcher.messages[0]["text"]
     assert f"within {policy.return_window_days} days of delivery" in answer
     assert ("final sale can't be returned" in answer) is (not policy.final_sale_returnable)
+
+
+def verify_form_tracker(slots: dict[str, Any], text: str) -> Tracker:
+    """The verification form starting on ``text`` (no slot of it requested yet)."""
+    return form_tracker(
+        {"verification_failures": 0.0, **slots}, text=text, intent="track_order", form=None
+    )
+
+
+def test_a_verified_shopper_names_their_last_order(shop_env: str) -> None:
+    proved = {
+        "verified_order": DEMO_ORDERS["delivered"],
+        "verified_email": DEMO_CUSTOMER_EMAIL,
+        "order_number": DEMO_ORDERS["delivered"],
+        "order_email": DEMO_CUSTOMER_EMAIL,
+    }
+    slots, _ = run_action(
+        ValidateVerifyOrderForm(), verify_form_tracker(proved, "what about my last order"), DOMAIN
+    )
+    assert slots["order_number"] == slots["verified_order"] == DEMO_ORDERS["processing"]
+
+
+def test_their_other_order_is_asked_for_with_their_orders_as_buttons(shop_env: str) -> None:
+    proved = {
+        "verified_order": DEMO_ORDERS["delivered"],
+        "verified_email": DEMO_CUSTOMER_EMAIL,
+        "order_number": DEMO_ORDERS["delivered"],
+    }
+    slots, dispatcher = run_action(
+        ValidateVerifyOrderForm(), verify_form_tracker(proved, "and my other order?"), DOMAIN
+    )
+    assert slots["order_number"] is None and slots["order_email"] == DEMO_CUSTOMER_EMAIL
+    assert dispatcher.messages == []
+    _, dispatcher = run_action(ActionAskOrderNumber(), form_tracker(proved), DOMAIN)
+    payloads = [button["payload"] for button in dispatcher.messages[0]["buttons"]]
+    assert payloads[0] == f'/inform{{"order_number": "{DEMO_ORDERS["processing"]}"}}'
+    assert len(payloads) == 5
+
+
+def test_a_shopper_who_proved_nothing_gets_no_order_list(shop_env: str) -> None:
+    slots, _ = run_action(
+        ValidateVerifyOrderForm(),
+        verify_form_tracker({"order_email": DEMO_CUSTOMER_EMAIL}, "where is my last order"),
+        DOMAIN,
+    )
+    assert "order_number" not in slots and "verified_order" not in slots
+    _, dispatcher = run_action(ActionAskOrderNumber(), form_tracker({}), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_ask_order_number"

@@ -8,17 +8,17 @@ order 10001's jacket not to be on a return yet.
 from __future__ import annotations
 
 import asyncio
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import action_trackers
 import pytest
+from action_trackers import reset_settings, run_action
+from action_trackers import said as texts
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import resources
 from actions.returns import (
     ActionAskReturnItems,
     ActionOpenReturn,
@@ -27,7 +27,6 @@ from actions.returns import (
 from aisle.database import session_scope
 from aisle.demo.personas import DEMO_ORDERS, OTHER_CUSTOMER_OLD_ORDER
 from aisle.models import Refund, ReturnRequest
-from aisle.settings import get_settings
 
 RETURN_SLOTS = ["return_items", "return_reason", "return_resolution", "exchange_sku"]
 DOMAIN: dict[str, Any] = {
@@ -37,64 +36,20 @@ DOMAIN: dict[str, Any] = {
 JACKET_ID = "1"  # order 10001's first line (the demo shop is seeded deterministically)
 
 
-def _reset() -> None:
-    get_settings.cache_clear()
-    resources.reset()
-
-
-@pytest.fixture
-def shop_copy(
-    monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Any], tmp_path: Path
-) -> Iterator[str]:
-    """The actions pointed at a private copy of the seeded demo shop."""
-    database = tmp_path / "shop.db"
-    shutil.copy(Path(demo_shop["folder"]) / "shop.db", database)
-    url = f"sqlite:///{database}"
-    monkeypatch.setenv("AISLE_DATABASE_URL", url)
-    _reset()
-    yield url
-    _reset()
-
-
-def form_tracker(
-    slots: dict[str, Any],
-    text: str = "",
-    intent: str = "inform",
-    active: bool = True,
-    entities: list[dict[str, Any]] | None = None,
-) -> Tracker:
-    """A tracker as the validation action sees it right after the shopper's message."""
-    return Tracker(
-        sender_id="return-test",
-        slots={"verified_order": DEMO_ORDERS["delivered"], **slots},
-        latest_message={
-            "text": text,
-            "intent": {"name": intent, "confidence": 0.99},
-            "entities": entities or [],
-        },
-        events=[{"event": "user", "text": text}],
-        paused=False,
-        followup_action=None,
-        active_loop={"name": "return_form"} if active else {},
-        latest_action_name="action_listen",
+def form_tracker(slots: dict[str, Any], active: bool = True, **kwargs: Any) -> Tracker:
+    """A tracker of Alex's verified order 10001; ``active``: the return form is running."""
+    return action_trackers.form_tracker(
+        {"verified_order": DEMO_ORDERS["delivered"], **slots},
+        form="return_form" if active else None,
+        **kwargs,
     )
 
 
 def run(action: Any, tracker: Tracker) -> tuple[dict[str, Any], CollectingDispatcher]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
-    slots: dict[str, Any] = {}
-    for event in events:
-        if event["event"] == "slot":
-            slots[event["name"]] = event["value"]
-    return slots, dispatcher
+    return run_action(action, tracker, DOMAIN)
 
 
-def texts(dispatcher: CollectingDispatcher) -> str:
-    return "\n".join(message.get("text") or "" for message in dispatcher.messages)
-
-
-def test_the_first_message_names_the_item_and_reason(shop_copy: str) -> None:
+def test_the_first_message_names_the_item_and_reason(writable_demo_shop: str) -> None:
     slots, dispatcher = run(
         ValidateReturnForm(),
         form_tracker(
@@ -109,7 +64,7 @@ def test_the_first_message_names_the_item_and_reason(shop_copy: str) -> None:
     assert dispatcher.messages == []
 
 
-def test_a_final_sale_item_is_refused_with_the_reason(shop_copy: str) -> None:
+def test_a_final_sale_item_is_refused_with_the_reason(writable_demo_shop: str) -> None:
     slots, dispatcher = run(
         ValidateReturnForm(),
         form_tracker({"requested_slot": "return_items"}, text="the socks please"),
@@ -118,7 +73,7 @@ def test_a_final_sale_item_is_refused_with_the_reason(shop_copy: str) -> None:
     assert "final sale, so it can't be returned" in texts(dispatcher)
 
 
-def test_an_unclear_answer_gets_a_hint_and_keeps_the_form(shop_copy: str) -> None:
+def test_an_unclear_answer_gets_a_hint_and_keeps_the_form(writable_demo_shop: str) -> None:
     slots, dispatcher = run(
         ValidateReturnForm(),
         form_tracker({"requested_slot": "return_items"}, text="purple elephant"),
@@ -127,7 +82,7 @@ def test_an_unclear_answer_gets_a_hint_and_keeps_the_form(shop_copy: str) -> Non
     assert "couldn't tell which item" in texts(dispatcher)
 
 
-def test_a_button_payload_names_the_item(shop_copy: str) -> None:
+def test_a_button_payload_names_the_item(writable_demo_shop: str) -> None:
     slots, _ = run(
         ValidateReturnForm(),
         form_tracker(
@@ -141,7 +96,7 @@ def test_a_button_payload_names_the_item(shop_copy: str) -> None:
 
 
 @pytest.mark.parametrize("intent", ["stop", "human_handoff", "return_policy"])
-def test_interrupting_messages_fill_nothing(shop_copy: str, intent: str) -> None:
+def test_interrupting_messages_fill_nothing(writable_demo_shop: str, intent: str) -> None:
     """So that Rasa rejects the form and the rule for that intent runs."""
     slots, _ = run(
         ValidateReturnForm(),
@@ -150,7 +105,7 @@ def test_interrupting_messages_fill_nothing(shop_copy: str, intent: str) -> None
     assert "return_items" not in slots
 
 
-def test_an_exchange_asks_for_the_variant_then_reads_it(shop_copy: str) -> None:
+def test_an_exchange_asks_for_the_variant_then_reads_it(writable_demo_shop: str) -> None:
     answered = {"return_items": [JACKET_ID], "return_reason": "Too big"}
     slots, _ = run(
         ValidateReturnForm(),
@@ -176,7 +131,7 @@ def test_an_exchange_asks_for_the_variant_then_reads_it(shop_copy: str) -> None:
     assert slots["exchange_sku"] == "P01003-GREY-S"
 
 
-def test_an_order_with_nothing_returnable_ends_the_form(shop_copy: str) -> None:
+def test_an_order_with_nothing_returnable_ends_the_form(writable_demo_shop: str) -> None:
     slots, _ = run(
         ValidateReturnForm(),
         form_tracker({"verified_order": OTHER_CUSTOMER_OLD_ORDER}, active=False),
@@ -184,7 +139,7 @@ def test_an_order_with_nothing_returnable_ends_the_form(shop_copy: str) -> None:
     assert slots["requested_slot"] is None
 
 
-def test_the_item_question_lists_only_returnable_items(shop_copy: str) -> None:
+def test_the_item_question_lists_only_returnable_items(writable_demo_shop: str) -> None:
     _, dispatcher = run(ActionAskReturnItems(), form_tracker({}))
     [message] = dispatcher.messages
     assert [button["title"] for button in message["buttons"]] == [
@@ -203,13 +158,13 @@ def confirmed_refund(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_a_confirmed_return_is_opened_once(shop_copy: str) -> None:
+def test_a_confirmed_return_is_opened_once(writable_demo_shop: str) -> None:
     slots, dispatcher = run(ActionOpenReturn(), form_tracker(confirmed_refund(), active=False))
     rma = slots["last_rma"]
     assert rma.startswith("RMA-")
     assert f"I've opened return {rma}" in texts(dispatcher)
     assert all(slots[slot] is None for slot in RETURN_SLOTS)
-    with session_scope(shop_copy) as session:
+    with session_scope(writable_demo_shop) as session:
         request = session.scalars(
             select(ReturnRequest).where(ReturnRequest.rma_number == rma)
         ).one()
@@ -222,18 +177,18 @@ def test_a_confirmed_return_is_opened_once(shop_copy: str) -> None:
     assert f"already on a return ({rma})" in texts(dispatcher)
 
 
-def test_a_declined_return_writes_nothing(shop_copy: str) -> None:
-    with session_scope(shop_copy) as session:
+def test_a_declined_return_writes_nothing(writable_demo_shop: str) -> None:
+    with session_scope(writable_demo_shop) as session:
         before = len(session.scalars(select(ReturnRequest)).all())
     _, dispatcher = run(
         ActionOpenReturn(), form_tracker(confirmed_refund(return_confirmed=False), active=False)
     )
     assert dispatcher.messages[0]["response"] == "utter_return_not_opened"
-    with session_scope(shop_copy) as session:
+    with session_scope(writable_demo_shop) as session:
         assert len(session.scalars(select(ReturnRequest)).all()) == before
 
 
-def test_an_unverified_shopper_opens_nothing(shop_copy: str) -> None:
+def test_an_unverified_shopper_opens_nothing(writable_demo_shop: str) -> None:
     _, dispatcher = run(
         ActionOpenReturn(), form_tracker(confirmed_refund(verified_order=None), active=False)
     )
@@ -244,9 +199,9 @@ def test_a_dead_database_gets_an_apology_and_loses_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("AISLE_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'shop.db'}")
-    _reset()
+    reset_settings()
     try:
         _, dispatcher = run(ActionOpenReturn(), form_tracker(confirmed_refund(), active=False))
     finally:
-        _reset()
+        reset_settings()
     assert dispatcher.messages[0]["response"] == "utter_order_lookup_failed"
