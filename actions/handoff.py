@@ -23,7 +23,14 @@ from aisle.models import Handoff
 logger = logging.getLogger(__name__)
 
 # Slots an agent needs; anything else in the tracker is bot bookkeeping.
-CONTEXT_SLOTS = ("verified_order", "order_status", "order_number", "shown_products")
+CONTEXT_SLOTS = (
+    "verified_order",
+    "order_status",
+    "order_number",
+    "order_request",
+    "last_rma",
+    "shown_products",
+)
 
 
 class ActionHandoff(Action):

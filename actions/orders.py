@@ -134,6 +134,8 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     email = tracker.get_slot("order_email")
     if not number or not email or tracker.get_slot("verified_order") == number:
         return []
+    if _failures(tracker) >= MAX_VERIFICATION_FAILURES:  # out of attempts: no more guesses
+        return [SlotSet("order_number", None), SlotSet("order_email", None)]
     try:
         owns_order = resources.order_source().verify_owner(number, email)
     except OrderSourceError:

@@ -139,6 +139,8 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]
     products_file = folder / "products.jsonl"
     with session_scope(url) as session:
         export_products_jsonl(session, products_file)
+    get_engine(url).dispose()
+    shutil.copy(folder / "shop.db", folder / "pristine.db")  # for writable_demo_shop
     return {"database_url": url, "products_file": products_file, "folder": folder}
 
 
@@ -201,7 +203,7 @@ def writable_demo_shop(
     it as seeded (order 10001 not on a return, 10004 not cancelled).
     """
     database = tmp_path / "shop.db"
-    shutil.copy(Path(demo_shop["folder"]) / "shop.db", database)
+    shutil.copy(Path(demo_shop["folder"]) / "pristine.db", database)
     url = f"sqlite:///{database}"
     monkeypatch.setenv("AISLE_DATABASE_URL", url)
     reset_settings()

@@ -296,3 +296,18 @@ def test_a_shopper_who_proved_nothing_gets_no_order_list(shop_env: str) -> None:
     assert "order_number" not in slots and "verified_order" not in slots
     _, dispatcher = run_action(ActionAskOrderNumber(), form_tracker({}), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_ask_order_number"
+
+
+def test_after_the_limit_even_the_right_pair_verifies_nothing(shop_env: str) -> None:
+    locked_out = {
+        "verification_failures": 3.0,
+        "order_number": DEMO_ORDERS["delivered"],
+        "order_email": DEMO_CUSTOMER_EMAIL,
+    }
+    slots, _ = run_action(
+        ValidateVerifyOrderForm(),
+        form_tracker(locked_out, text="10001 alex.rivera@example.com", intent="track_order"),
+        DOMAIN,
+    )
+    assert "verified_order" not in slots
+    assert slots["order_number"] is None and slots["order_email"] is None
