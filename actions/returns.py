@@ -29,7 +29,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import resources
-from actions.form_turns import entity_value, is_activation, is_fresh_answer, latest_text
+from actions.form_turns import (
+    entity_value,
+    is_activation,
+    is_fresh_answer,
+    latest_intent,
+    latest_text,
+)
 from actions.orders import say_not_verified
 from actions.return_matching import (
     match_exchange_option,
@@ -230,8 +236,8 @@ class ValidateReturnForm(FormValidationAction):
         answer = self._answer(tracker, "return_confirmed", "return_confirmed")
         if answer is None:
             return {}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return {"return_confirmed": {"affirm": True, "deny": False}.get(str(intent), answer)}
+        yes_or_no = {"affirm": True, "deny": False}.get(latest_intent(tracker) or "")
+        return {"return_confirmed": answer if yes_or_no is None else yes_or_no}
 
     # Validation: what the answer means.
 
