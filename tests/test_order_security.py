@@ -189,3 +189,26 @@ def test_injection_in_a_new_address_is_only_ever_text(writable_demo_shop: str, a
     # Kept as typed (the widget and console render it as text), never run as SQL or markup.
     assert answer["new_address"] in (" ".join(typed.split()), None)
     assert _rows(writable_demo_shop, Order) == orders_before
+
+
+@pytest.mark.stack
+def test_very_long_messages_are_refused_clearly_and_lose_nothing(stack: Stack) -> None:
+    """Through the gateway, as the widget sends them."""
+    conversation = f"long-{uuid.uuid4().hex[:10]}"
+    url = f"{stack.config.gateway_url}/api/conversations/{conversation}/messages"
+    limit = 2000  # AISLE_MAX_MESSAGE_CHARS's default, which the test stack runs with
+    with httpx.Client(timeout=60) as client:
+        assert client.post(url, json={"text": "where is my order"}).status_code == 200
+        too_long = client.post(url, json={"text": "x" * (limit + 1)})
+        assert too_long.status_code == 413
+        assert too_long.json()["code"] == "message_too_long"
+        assert f"the limit is {limit}" in too_long.json()["message"]
+        # A message at the limit, the order number and a stranger's email buried in noise.
+        noisy = f"{'blah ' * 380}10001 eve@example.com {'blah ' * 10}"[:limit]
+        answer = client.post(url, json={"text": noisy})
+        assert answer.status_code == 200
+        texts = " ".join(str(m.get("text", "")) for m in answer.json()["messages"])
+        assert not reveals_an_order(texts)
+        # The conversation goes on where it was: the order form still asks.
+        follow_up = client.post(url, json={"text": "10002"})
+        assert follow_up.status_code == 200
