@@ -10,10 +10,21 @@ extract nothing, so that Rasa rejects the form and the matching rule runs.
 
 from __future__ import annotations
 
+import logging
+from abc import ABC, abstractmethod
 from collections.abc import Collection
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from aisle.order_source import OrderSourceError
+from aisle.return_policy import PolicyError
+
+logger = logging.getLogger(__name__)
 
 # Intents that interrupt a form: their rules (data/rules/) stop it, hand over
 # or answer a question and then resume the form.
@@ -64,3 +75,34 @@ def latest_text(tracker: Tracker) -> str:
 def entity_value(tracker: Tracker, entity: str) -> Any:
     """The value of ``entity`` in the latest message (a button payload sets one)."""
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+class FreshStartFormValidation(FormValidationAction, ABC):
+    """Validation of a form whose answers start empty every time the form starts.
+
+    Slots keep their values for the whole conversation, so a second return
+    would otherwise reuse the first one's items and never ask. When the order
+    can't be read the form ends with an apology instead of asking questions
+    nobody can answer.
+    """
+
+    form_slots: tuple[str, ...] = ()
+    """The slots this form asks for, forgotten when it starts."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form name>``."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        resets: list[EventType] = []
+        if is_activation(tracker, self.form_slots):
+            resets = [SlotSet(slot, None) for slot in self.form_slots]
+            tracker.add_slots(resets)
+        try:
+            return resets + await super().run(dispatcher, tracker, domain)
+        except (OrderSourceError, PolicyError, SQLAlchemyError, LookupError):
+            logger.exception("%s could not read the order of %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response="utter_order_lookup_failed")
+            return [*resets, SlotSet("requested_slot", None)]

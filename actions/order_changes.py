@@ -14,15 +14,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import resources
-from actions.form_turns import is_activation, is_fresh_answer, latest_intent, latest_text
-from actions.orders import say_not_verified
+from actions.form_turns import (
+    FreshStartFormValidation,
+    is_fresh_answer,
+    latest_intent,
+    latest_text,
+)
+from actions.orders import load_verified_order, say_not_verified
 from aisle.database import session_scope
 from aisle.order_changes import (
     ChangeRefused,
@@ -31,7 +35,7 @@ from aisle.order_changes import (
     change_address,
     parse_new_address,
 )
-from aisle.order_source import OrderSourceError, OrderView
+from aisle.order_source import OrderView
 
 logger = logging.getLogger(__name__)
 
@@ -72,24 +76,11 @@ def refusal_of(number: str, change: str) -> str | None:
     return None
 
 
-class ValidateOrderChangeForm(FormValidationAction):
+class ValidateOrderChangeForm(FreshStartFormValidation):
+    form_slots = CHANGE_SLOTS
+
     def name(self) -> str:
         return f"validate_{FORM_NAME}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Forgets an earlier change's answers when the form starts."""
-        resets: list[EventType] = []
-        if is_activation(tracker, CHANGE_SLOTS):
-            resets = [SlotSet(slot, None) for slot in CHANGE_SLOTS]
-            tracker.add_slots(resets)
-        try:
-            return resets + await super().run(dispatcher, tracker, domain)
-        except (SQLAlchemyError, LookupError):
-            logger.exception("Order change of %s: the order could not be read", tracker.sender_id)
-            dispatcher.utter_message(response="utter_order_lookup_failed")
-            return [*resets, SlotSet("requested_slot", None)]
 
     async def required_slots(
         self,
@@ -151,7 +142,7 @@ class ActionAskChangeConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        order = _verified_order(dispatcher, tracker)
+        order = load_verified_order(dispatcher, tracker)
         if order is None:
             return []
         if _requested_change(tracker) == "cancel":
@@ -175,22 +166,6 @@ class ActionAskChangeConfirmed(Action):
 
 def _items(order: OrderView) -> str:
     return ", ".join(item.title for item in order.items)
-
-
-def _verified_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> OrderView | None:
-    number = tracker.get_slot("verified_order")
-    if not number:
-        say_not_verified(dispatcher, tracker)
-        return None
-    try:
-        order = resources.order_source().get_order(number)
-    except OrderSourceError:
-        logger.exception("Order %s could not be read", number)
-        dispatcher.utter_message(response="utter_order_lookup_failed")
-        return None
-    if order is None:
-        say_not_verified(dispatcher, tracker)
-    return order
 
 
 class ActionChangeOrder(Action):

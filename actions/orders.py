@@ -166,6 +166,23 @@ def say_not_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> None
         dispatcher.utter_message(response="utter_order_not_verified")
 
 
+def load_verified_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> OrderView | None:
+    """The shopper's verified order, or None after telling them why there is none to show."""
+    number = tracker.get_slot("verified_order")
+    if not number:
+        say_not_verified(dispatcher, tracker)
+        return None
+    try:
+        order = resources.order_source().get_order(number)
+    except OrderSourceError:
+        logger.exception("Order source unavailable while reading order %s", number)
+        dispatcher.utter_message(response="utter_order_lookup_failed")
+        return None
+    if order is None:  # verified a moment ago, deleted since
+        dispatcher.utter_message(response="utter_order_not_verified")
+    return order
+
+
 def _failures(tracker: Tracker) -> int:
     return int(tracker.get_slot("verification_failures") or 0)
 

@@ -9,9 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import resources
-from actions.orders import say_not_verified
-from aisle.order_source import OrderSourceError, OrderView, RefundView, ReturnView
+from actions.orders import load_verified_order
+from aisle.order_source import OrderView, RefundView, ReturnView
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +26,8 @@ class ActionRefundStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        number = tracker.get_slot("verified_order")
-        if not number:
-            say_not_verified(dispatcher, tracker)
-            return []
-        try:
-            order = resources.order_source().get_order(number)
-        except OrderSourceError:
-            logger.exception("Order source unavailable while reading refunds of %s", number)
-            dispatcher.utter_message(response="utter_order_lookup_failed")
-            return []
+        order = load_verified_order(dispatcher, tracker)
         if order is None:
-            dispatcher.utter_message(response="utter_order_not_verified")
             return []
         dispatcher.utter_message(text=describe_refunds(order))
         return []

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import resources
 from actions.form_turns import (
+    FreshStartFormValidation,
     entity_value,
     is_activation,
     is_fresh_answer,
@@ -151,26 +152,13 @@ def _exchange_options(item: ItemView) -> list[ExchangeOption]:
         return exchange_options(session, item.id)
 
 
-class ValidateReturnForm(FormValidationAction):
+class ValidateReturnForm(FreshStartFormValidation):
     """Reads the answers of the return form and decides what is still to ask."""
+
+    form_slots = RETURN_SLOTS
 
     def name(self) -> str:
         return f"validate_{FORM_NAME}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Starts every return afresh: answers of an earlier return are forgotten."""
-        resets: list[EventType] = []
-        if is_activation(tracker, RETURN_SLOTS):
-            resets = [SlotSet(slot, None) for slot in RETURN_SLOTS]
-            tracker.add_slots(resets)
-        try:
-            return resets + await super().run(dispatcher, tracker, domain)
-        except (OrderSourceError, PolicyError, SQLAlchemyError):
-            logger.exception("Return form of %s could not read the order", tracker.sender_id)
-            dispatcher.utter_message(response="utter_order_lookup_failed")
-            return [*resets, SlotSet("requested_slot", None)]
 
     async def required_slots(
         self,

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, selectinload
 
 from aisle.models import Order, OrderItem, ProductVariant, Refund
-from aisle.order_source import normalise_order_number
+from aisle.order_claim import claim_order
 
 logger = logging.getLogger(__name__)
 
@@ -217,26 +217,13 @@ def parse_new_address(text: str) -> NewAddress:
 
 def _claim_order(session: Session, order_number: str) -> Order:
     """Locks the order (see the module notes) and loads it fresh with what the checks read."""
-    number = normalise_order_number(order_number)
-    session.execute(
-        update(Order)
-        .where(Order.number == number)
-        .values(number=Order.number)
-        .execution_options(synchronize_session=False)
+    return claim_order(
+        session,
+        order_number,
+        selectinload(Order.items),
+        selectinload(Order.shipments),
+        selectinload(Order.refunds),
     )
-    order = session.scalar(
-        select(Order)
-        .where(Order.number == number)
-        .options(
-            selectinload(Order.items),
-            selectinload(Order.shipments),
-            selectinload(Order.refunds),
-        )
-        .execution_options(populate_existing=True)
-    )
-    if order is None:
-        raise LookupError(f"there is no order {number}")
-    return order
 
 
 def _check_not_shipped(order: Order, change: Change) -> None:

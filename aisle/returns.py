@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from aisle.models import Order, OrderItem, ProductVariant, Refund, ReturnItem, ReturnRequest
+from aisle.order_claim import claim_order
 from aisle.order_source import (
     ItemView,
     RefundView,
-    normalise_order_number,
     order_view,
 )
 from aisle.return_policy import EligibilityCode, Resolution, ReturnPolicy, check_item
@@ -185,27 +185,14 @@ def _check_request(
 
 def _claim_order(session: Session, order_number: str) -> Order:
     """Locks the order (see the module notes) and loads it fresh with its returns."""
-    number = normalise_order_number(order_number)
-    session.execute(
-        update(Order)
-        .where(Order.number == number)
-        .values(number=Order.number)
-        .execution_options(synchronize_session=False)
+    return claim_order(
+        session,
+        order_number,
+        selectinload(Order.items),
+        selectinload(Order.shipments),
+        selectinload(Order.returns).selectinload(ReturnRequest.items),
+        selectinload(Order.refunds),
     )
-    order = session.scalar(
-        select(Order)
-        .where(Order.number == number)
-        .options(
-            selectinload(Order.items),
-            selectinload(Order.shipments),
-            selectinload(Order.returns).selectinload(ReturnRequest.items),
-            selectinload(Order.refunds),
-        )
-        .execution_options(populate_existing=True)
-    )
-    if order is None:
-        raise LookupError(f"there is no order {number}")
-    return order
 
 
 def _eligible_lines(
