@@ -26,6 +26,15 @@ DEMO_CONVERSATION = [
     ("greet", "hi"),
     ("order status", f"where is order {DEMO_ORDERS['in_transit']}? email {DEMO_CUSTOMER_EMAIL}"),
     ("product search", "a warm waterproof jacket for hiking"),
+    (
+        "return: verify",
+        f"i want to return the jacket from order {DEMO_ORDERS['delivered']}, it's too small, "
+        f"email {DEMO_CUSTOMER_EMAIL}",
+    ),
+    ("return: refund", "money back please"),
+    ("return: decline", "no"),  # nothing is written: the demo shop stays as seeded
+    ("cancel: verify", f"cancel order {DEMO_ORDERS['processing']} {DEMO_CUSTOMER_EMAIL}"),
+    ("cancel: decline", "no"),
     ("handoff", "I want to talk to a person"),
 ]
 
