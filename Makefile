@@ -68,8 +68,9 @@ train: rasa-env ## Train the Rasa model when config.yml, domain.yml or data/ cha
 	@$(WHEN_CHANGED) models/.aisle-stamp config.yml domain.yml data -- \
 	  $(RASA) train --fixed-model-name aisle --out models
 
-validate: rasa-env ## Check the training data and domain (rasa data validate)
+validate: rasa-env app-env ## Check the training data, domain and tests (rasa data validate + our checks)
 	$(RASA) data validate
+	$(APP_PY) -m aisle.content_check
 
 lint: app-env ## Formatting, lint and types
 	$(APP_VENV)/bin/ruff format --check .
