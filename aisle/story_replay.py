@@ -74,8 +74,18 @@ def load_stories(paths: Iterable[Path]) -> list[ReplayStory]:
     for path in _story_files(paths):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for entry in document.get("stories", []):
-            stories.append(_parse_story(entry, f"{path.relative_to(PROJECT_ROOT)}"))
+            stories.append(_parse_story(entry, _shown(path)))
     return stories
+
+
+def _shown(path: Path) -> str:
+    """The path as a failure message names it: relative to the project when inside it."""
+    resolved = path.resolve()
+    return (
+        str(resolved.relative_to(PROJECT_ROOT))
+        if resolved.is_relative_to(PROJECT_ROOT)
+        else str(path)
+    )
 
 
 def _story_files(paths: Iterable[Path]) -> list[Path]:

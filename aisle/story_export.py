@@ -1,0 +1,80 @@
+"""Turning a real conversation into a conversation test (Rasa's test-story format).
+
+A reviewer finds a conversation that went wrong, exports it, corrects the
+labels (the intent the shopper meant, the actions the bot should have run)
+and adds it to ``tests/stories/``, where ``aisle.story_replay`` replays it
+against the live assistant from then on. The export writes what happened, so
+an unedited export of a good conversation replays and passes as it is.
+
+Written per user turn: the text (with the entities the bot found annotated as
+``[value](entity)``), the intent, the actions run and the forms started or
+ended. Slot values and bot texts are left out: they hold order numbers, RMA
+numbers and dates that change between runs; the reviewer adds the ones that
+matter as ``slot_was_set`` / ``bot`` steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from aisle.story_replay import IMPLICIT_ACTIONS
+from aisle.tracker_events import Conversation
+
+
+def export_story(conversation: Conversation, name: str | None = None) -> str:
+    """The conversation as a YAML file of one test story."""
+    steps: list[dict[str, Any]] = []
+    for event in conversation.events:
+        kind = event.get("event")
+        if kind == "user":
+            steps.append(_user_step(event))
+        elif kind == "action" and event.get("name") not in IMPLICIT_ACTIONS and steps:
+            steps.append({"action": event["name"]})
+        elif kind == "active_loop" and steps:
+            steps.append({"active_loop": event.get("name")})
+    story = {"story": name or f"Reviewed conversation {conversation.sender_id}", "steps": steps}
+    document = {"version": "3.1", "stories": [story]}
+    return yaml.dump(document, Dumper=_StoryDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _user_step(event: dict[str, Any]) -> dict[str, Any]:
+    parse = event.get("parse_data") or {}
+    text = str(event.get("text") or "")
+    step: dict[str, Any] = {"user": annotate(text, parse.get("entities") or [])}
+    intent = (parse.get("intent") or {}).get("name")
+    if intent:
+        step["intent"] = intent
+    return step
+
+
+def annotate(text: str, entities: list[dict[str, Any]]) -> str:
+    """Marks the entities found in ``text`` as ``[value](entity)``, as the test format has them."""
+    spans = sorted(
+        (entity for entity in entities if _has_span(entity, text)),
+        key=lambda entity: int(entity["start"]),
+        reverse=True,
+    )
+    for entity in spans:
+        start, end = int(entity["start"]), int(entity["end"])
+        text = f"{text[:start]}[{text[start:end]}]({entity['entity']}){text[end:]}"
+    return text
+
+
+def _has_span(entity: dict[str, Any], text: str) -> bool:
+    start, end = entity.get("start"), entity.get("end")
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+
+
+class _StoryDumper(yaml.SafeDumper):
+    """Writes shopper text as ``user: |`` blocks, the way the content team writes stories."""
+
+
+def _text_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if value.startswith("/") or "\n" in value or len(value) > 60:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value + "\n", style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_StoryDumper.add_representer(str, _text_block)
