@@ -128,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="one conversation as a test story (YAML)")
     export.add_argument("conversation_id")
     export.add_argument("--name", help="the story's name")
+    export.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        help="keep emails, phones, cards and addresses (default: redacted; stories are committed)",
+    )
     return parser
 
 
@@ -159,7 +164,7 @@ def _run(args: argparse.Namespace, store: TrackerEvents) -> int:
     if args.command == "show":
         print("\n".join(transcript(conversation)))
     else:
-        print(export_story(conversation, args.name), end="")
+        print(export_story(conversation, args.name, args.keep_personal_data), end="")
     return 0
 
 

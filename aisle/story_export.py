@@ -10,7 +10,8 @@ Written per user turn: the text (with the entities the bot found annotated as
 ``[value](entity)``), the intent, the actions run and the forms started or
 ended. Slot values and bot texts are left out: they hold order numbers, RMA
 numbers and dates that change between runs; the reviewer adds the ones that
-matter as ``slot_was_set`` / ``bot`` steps.
+matter as ``slot_was_set`` / ``bot`` steps. Personal data is redacted (see
+``export_story``).
 """
 
 from __future__ import annotations
@@ -19,17 +20,28 @@ from typing import Any
 
 import yaml
 
+from aisle.pii import redact
 from aisle.story_replay import IMPLICIT_ACTIONS
 from aisle.tracker_events import Conversation
 
 
-def export_story(conversation: Conversation, name: str | None = None) -> str:
-    """The conversation as a YAML file of one test story."""
+def export_story(
+    conversation: Conversation, name: str | None = None, keep_personal_data: bool = False
+) -> str:
+    """The conversation as a YAML file of one test story.
+
+    Test stories are committed, so a real shopper's emails, phone numbers,
+    card numbers and addresses are replaced (``aisle.pii.redact``) unless
+    ``keep_personal_data``: the reviewer puts demo data in their place.
+    """
     steps: list[dict[str, Any]] = []
     for event in conversation.events:
         kind = event.get("event")
         if kind == "user":
-            steps.append(_user_step(event))
+            step = _user_step(event)
+            if not keep_personal_data:
+                step["user"] = redact(step["user"])
+            steps.append(step)
         elif kind == "action" and event.get("name") not in IMPLICIT_ACTIONS and steps:
             steps.append({"action": event["name"]})
         elif kind == "active_loop" and steps:

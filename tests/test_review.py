@@ -91,7 +91,9 @@ def test_review_finds_handoffs_and_exports_a_story_that_replays(
     assert conversation is not None
     assert transcript(conversation)[0].startswith("shopper: where is order 10002?")
     story_file = tmp_path / "test_reviewed.yml"
-    story_file.write_text(export_story(conversation, "Reviewed: order status"), encoding="utf-8")
+    assert "[email]" in export_story(conversation)  # redacted unless asked otherwise
+    exported = export_story(conversation, "Reviewed: order status", keep_personal_data=True)
+    story_file.write_text(exported, encoding="utf-8")
     [story] = load_stories([story_file])
     assert story.turns[0].intent == "track_order"
     assert story.turns[0].entities == [
