@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import sys
 from collections import Counter
@@ -20,8 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aisle.review import DEFAULT_TRACKER_URL, flags_of
-from aisle.tracker_events import Conversation, TrackerEvents, TrackerStoreError
+from aisle.review import flags_of
+from aisle.tracker_events import (
+    Conversation,
+    TrackerEvents,
+    TrackerStoreError,
+    tracker_url_from_environment,
+)
 
 FALLBACK_RESPONSE = "utter_default"
 NO_RESULTS_RESPONSE = "utter_no_products_found"
@@ -131,9 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--tracker-url", default=os.environ.get("AISLE_TRACKER_URL", DEFAULT_TRACKER_URL)
-    )
+    parser.add_argument("--tracker-url", default=tracker_url_from_environment())
     parser.add_argument("--since", type=_date)
     parser.add_argument("--until", type=_date)
     parser.add_argument("--json", action="store_true", help="one JSON object")

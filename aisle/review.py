@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aisle.settings import VAR_DIR
 from aisle.story_export import export_story
-from aisle.tracker_events import Conversation, TrackerEvents, TrackerStoreError
+from aisle.tracker_events import (
+    Conversation,
+    TrackerEvents,
+    TrackerStoreError,
+    tracker_url_from_environment,
+)
 
-DEFAULT_TRACKER_URL = f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
 LOW_CONFIDENCE = 0.6
 """Below this intent confidence a turn counts as a guess (the fallback threshold is 0.7)."""
 FLAGS = ("fallback", "low_confidence", "handoff", "zero_results")
@@ -115,9 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--tracker-url", default=os.environ.get("AISLE_TRACKER_URL", DEFAULT_TRACKER_URL)
-    )
+    parser.add_argument("--tracker-url", default=tracker_url_from_environment())
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="conversations, newest first, with their flags")
     listing.add_argument("--filter", action="append", choices=FLAGS, default=[])

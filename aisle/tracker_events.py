@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,16 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+from aisle.settings import VAR_DIR
+
+DEFAULT_TRACKER_URL = f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
+"""The embedded tracker store endpoints.yml configures (``AISLE_TRACKER_URL`` overrides it)."""
+
+
+def tracker_url_from_environment() -> str:
+    return os.environ.get("AISLE_TRACKER_URL", DEFAULT_TRACKER_URL)
+
 
 _metadata = MetaData()
 EVENTS = Table(
@@ -62,6 +73,11 @@ class TrackerEvents:
     def __init__(self, url: str) -> None:
         self._url = url
         self._engine: Engine = create_engine(url)
+
+    @property
+    def engine(self) -> Engine:
+        """For the few who must write (``aisle.erasure``); everyone else only reads."""
+        return self._engine
 
     def close(self) -> None:
         self._engine.dispose()
