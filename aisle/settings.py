@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=2000, description="Longest shopper message the gateway accepts."
     )
+    agent_session_hours: float = Field(
+        default=12.0, description="How long an agent stays signed in to the console."
+    )
+    agent_cookie_secure: bool = Field(
+        default=False,
+        description="Send the agent session cookie over HTTPS only (set it behind TLS).",
+    )
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
     search_results: int = Field(default=5, description="How many products one search answer shows.")
 

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bot import store
+from bot.agent_auth import CurrentAgent
 from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message, relay
 from bot.deps import RasaDep, SettingsDep
 from bot.schemas import (
@@ -71,8 +72,8 @@ async def post_message(
 
 
 @router.get("/api/handoffs", response_model=list[HandoffItem])
-def get_handoffs(settings: SettingsDep) -> list[HandoffItem]:
-    """Lists handoffs, newest first (same data as the agent page)."""
+def get_handoffs(settings: SettingsDep, _agent: CurrentAgent) -> list[HandoffItem]:
+    """Lists handoffs, newest first (same data as the agent page); agents only."""
     try:
         return store.list_handoffs(settings.database_url)
     except store.DatabaseUnavailable as exc:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from aisle.settings import Settings, get_settings
-from bot import api, images, pages, ws
+from bot import agent_auth, api, images, pages, ws
 from bot.chat import ChatError
 from bot.rasa_client import RasaClient
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
     app.state.rasa = rasa
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, ws, api, images):
+    for module in (pages, ws, api, images, agent_auth):
         app.include_router(module.router)
     return app
 

@@ -14,10 +14,11 @@ from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from bot import store
+from bot.agent_auth import PageAgent
 from bot.deps import SettingsDep
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def shop_page(request: Request, settings: SettingsDep) -> HTMLResponse:
         "note": note,
         "max_message_chars": settings.max_message_chars,
     }
-    return _render(request, "shop.html", context)
+    return render(request, "shop.html", context)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -75,26 +76,31 @@ def product_page(
     if product is None:
         raise HTTPException(404, "No such product.")
     context = {"product": product, "max_message_chars": settings.max_message_chars}
-    return _render(request, "product.html", context)
+    return render(request, "product.html", context)
+
+
+@router.get("/agent/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    """The agents' sign-in form (``login.js`` posts it as JSON)."""
+    return render(request, "login.html", {})
 
 
 @router.get("/agent", response_class=HTMLResponse)
-def agent_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    """Lists handoffs for human agents, newest first, with each transcript folded.
-
-    The page has no login yet: the next step for it is agent authentication,
-    before the gateway is exposed beyond a trusted network.
-    """
+def agent_page(request: Request, settings: SettingsDep, agent: PageAgent) -> Response:
+    """Lists handoffs for signed-in agents, newest first; others go to the login page."""
+    if agent is None:
+        return RedirectResponse("/agent/login", status_code=303)
     note = None
     try:
         handoffs = store.list_handoffs(settings.database_url)
     except store.DatabaseUnavailable:
         handoffs = []
         note = "The shop database is not available, so handoffs cannot be listed."
-    return _render(request, "agent.html", {"handoffs": handoffs, "note": note})
+    return render(request, "agent.html", {"handoffs": handoffs, "note": note})
 
 
-def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    """Renders a template with the security headers every page gets."""
     response = templates.TemplateResponse(request, name, context)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from agent_helpers import add_agent, sign_in
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -387,6 +388,8 @@ async def test_is_ready_falls_back_to_root_without_the_http_api() -> None:
 def test_agent_page_escapes_shopper_text(client: TestClient, gateway_db_url: str) -> None:
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 1, 9, 0), text="older")
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 2, 9, 0), text=XSS)
+    add_agent(gateway_db_url)
+    sign_in(client)
 
     page = client.get("/agent")
 
@@ -401,6 +404,8 @@ def test_agent_page_escapes_shopper_text(client: TestClient, gateway_db_url: str
 def test_handoffs_api_lists_newest_first(client: TestClient, gateway_db_url: str) -> None:
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 1, 9, 0), text="older")
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 2, 9, 0), text=XSS)
+    add_agent(gateway_db_url)
+    sign_in(client)
 
     handoffs = client.get("/api/handoffs").json()
 
