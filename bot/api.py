@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse
 
 from bot import store
 from bot.agent_auth import CurrentAgent
-from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message, relay
+from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message
 from bot.deps import RasaDep, SettingsDep
+from bot.handoff_relay import RelayDep
 from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
@@ -61,14 +62,19 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     },
 )
 async def post_message(
-    conversation_id: str, request: Request, settings: SettingsDep, rasa: RasaDep
+    conversation_id: str, request: Request, settings: SettingsDep, relay: RelayDep
 ) -> MessagesResponse:
-    """Relays one shopper message (``{"text": ...}``) and returns the bot's answers."""
+    """Relays one shopper message (``{"text": ...}``) and returns the bot's answers.
+
+    While a person has the conversation, ``messages`` is empty (the agent's
+    answers reach the widget's websocket) and ``handoff`` says where it stands.
+    """
     check_conversation_id(conversation_id)
     body = await _read_body(request, max_frame_bytes(settings.max_message_chars))
     message = parse_shopper_message(body, settings.max_message_chars)
-    answers = await relay(rasa, conversation_id, message, channel="http")
-    return MessagesResponse(messages=answers)
+    result = await relay.shopper_turn(conversation_id, message, channel="http")
+    handoff = result.handoff or await relay.current_envelope(conversation_id)
+    return MessagesResponse(messages=result.answers, handoff=handoff)
 
 
 @router.get("/api/handoffs", response_model=list[HandoffItem])

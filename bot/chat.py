@@ -20,6 +20,7 @@ from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
     ShopperMessage,
+    ShopperTyping,
     is_valid_conversation_id,
 )
 
@@ -80,6 +81,16 @@ def parse_shopper_message(raw: str | bytes, max_chars: int) -> ShopperMessage:
         return ShopperMessage.model_validate(data, context={"max_chars": max_chars})
     except ValidationError as exc:
         raise _chat_error(exc.errors()[0]) from exc
+
+
+def parse_shopper_typing(raw: str | bytes) -> ShopperTyping | None:
+    """Reads a ``{"type": "typing", "on": ...}`` frame; ``None`` for anything else."""
+    if len(raw) > 100:
+        return None
+    try:
+        return ShopperTyping.model_validate_json(raw)
+    except ValidationError:
+        return None
 
 
 def _chat_error(error: ErrorDetails) -> ChatError:

@@ -25,6 +25,14 @@ from bot.rasa_client import RasaClient
 AGENT_APIS = [
     ("GET", "/api/agent/me"),
     ("GET", "/api/handoffs"),
+    ("GET", "/api/agent/queue"),
+    ("GET", "/api/agent/search?q=parcel"),
+    ("GET", "/api/agent/canned-replies"),
+    ("GET", "/api/agent/handoffs/1"),
+    ("POST", "/api/agent/handoffs/1/claim"),
+    ("POST", "/api/agent/handoffs/1/messages"),
+    ("POST", "/api/agent/handoffs/1/return"),
+    ("POST", "/api/agent/handoffs/1/close"),
 ]
 
 

@@ -42,6 +42,25 @@ class FakeRasa:
         self.mode = "echo"
         self.requests: list[dict[str, Any]] = []
         self.reply: list[dict[str, Any]] | None = None
+        self.events: dict[str, list[dict[str, Any]]] = {}
+        """Per conversation, what the tracker recorded: user/bot messages and appended events."""
+        self.on_message: Callable[[str, str], None] | None = None
+        """Runs like an action would, before the answer (e.g. stores a handoff)."""
+
+    def paused(self, sender: str) -> bool:
+        paused = False
+        for event in self.events.get(sender, []):
+            paused = {"pause": True, "resume": False}.get(event["event"], paused)
+        return paused
+
+    def tracker_api(self, request: httpx.Request) -> httpx.Response:
+        """Rasa's tracker API: ``GET .../tracker`` and ``POST .../tracker/events``."""
+        sender = request.url.path.split("/")[2]
+        if request.method == "GET":
+            return httpx.Response(200, json={"sender_id": sender, "paused": self.paused(sender)})
+        body = json.loads(request.content)
+        self.events.setdefault(sender, []).extend(body if isinstance(body, list) else [body])
+        return httpx.Response(200, json={"sender_id": sender})
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "down":
@@ -50,10 +69,21 @@ class FakeRasa:
             raise httpx.ReadTimeout("timed out", request=request)
         if self.mode == "error":
             return httpx.Response(500, text="Traceback (most recent call last): boom")
+        if request.url.path.startswith("/conversations/"):
+            return self.tracker_api(request)
         if request.method == "GET":
             return httpx.Response(200, json={"model_file": "fake.tar.gz"})
         body = json.loads(request.content)
         self.requests.append(body)
+        self.events.setdefault(body["sender"], []).append(
+            {"event": "user", "text": body["message"]}
+        )
+        if self.paused(body["sender"]):
+            return httpx.Response(
+                200, json=[]
+            )  # Rasa records, but a paused tracker answers nothing
+        if self.on_message is not None:
+            self.on_message(body["sender"], body["message"])
         if self.reply is not None:
             return httpx.Response(200, json=self.reply)
         return httpx.Response(
@@ -168,7 +198,8 @@ def test_http_message_is_relayed_and_answers_returned(
                 "image": None,
                 "custom": None,
             },
-        ]
+        ],
+        "handoff": None,
     }
     assert fake_rasa.requests == [
         {
