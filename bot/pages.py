@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from aisle.handoffs import RESOLUTIONS
 from bot import store
 from bot.agent_auth import PageAgent
 from bot.deps import SettingsDep
@@ -86,17 +87,15 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/agent", response_class=HTMLResponse)
-def agent_page(request: Request, settings: SettingsDep, agent: PageAgent) -> Response:
-    """Lists handoffs for signed-in agents, newest first; others go to the login page."""
+def agent_page(request: Request, agent: PageAgent) -> Response:
+    """The agent console for signed-in agents; others go to the login page.
+
+    The page is a shell: ``console.js`` reads the queue and conversations from
+    the agent API, so shopper text never passes through a template here.
+    """
     if agent is None:
         return RedirectResponse("/agent/login", status_code=303)
-    note = None
-    try:
-        handoffs = store.list_handoffs(settings.database_url)
-    except store.DatabaseUnavailable:
-        handoffs = []
-        note = "The shop database is not available, so handoffs cannot be listed."
-    return render(request, "agent.html", {"handoffs": handoffs, "note": note})
+    return render(request, "console.html", {"agent": agent, "resolutions": RESOLUTIONS})
 
 
 def render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:

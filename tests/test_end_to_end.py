@@ -96,6 +96,6 @@ def test_handoff_creates_a_record_with_the_transcript(stack: Stack) -> None:
     with httpx.Client(base_url=stack.config.gateway_url, timeout=10) as agent:
         login = agent.post("/api/agent/login", json={"email": email, "password": AGENT_PASSWORD})
         assert login.status_code == 204, login.text
-        agent_page = agent.get("/agent")
-    assert agent_page.status_code == 200
-    assert conversation in agent_page.text
+        assert agent.get("/agent").status_code == 200
+        queue = agent.get("/api/agent/queue").json()
+    assert conversation in [item["conversation_id"] for item in queue]

@@ -4,7 +4,7 @@ Rasa is the ``FakeRasa`` of test_gateway (an ``httpx.MockTransport``) that
 keeps a tracker per conversation like Rasa does: a paused tracker records the
 shopper's message and answers nothing. Its ``on_message`` stores a handoff the
 way ``action_handoff`` does. The real Rasa is exercised by the browser round
-trip (test_handoff_browser.py).
+trip (test_widget_handoff_browser.py).
 """
 
 from __future__ import annotations
