@@ -17,7 +17,8 @@ from aisle.agents import utc_now
 from aisle.models import OPEN_HANDOFF_STATUSES, Agent, Handoff, HandoffMessage
 
 RESOLUTIONS = ("resolved", "refund_issued", "order_changed", "follow_up", "no_reply", "spam")
-"""Tags an agent closes a handoff with; reports group by them."""
+"""Tags an agent closes a handoff with; reports group by them. (``ticket``: closed by the
+shopper leaving an email and a message, never chosen by an agent.)"""
 
 Sender = Literal["shopper", "agent", "system"]
 
@@ -72,6 +73,15 @@ def close(handoff: Handoff, agent: Agent, resolution: str) -> None:
         check_writable(handoff, agent)
     handoff.status = "closed"
     handoff.resolution = resolution
+    handoff.ended_at = utc_now()
+
+
+def close_as_ticket(handoff: Handoff) -> None:
+    """Ends a waiting handoff the shopper turned into a ticket (nobody could answer live)."""
+    if handoff.status != "waiting":
+        raise HandoffStateError(f"Handoff #{handoff.id} is {handoff.status}, not waiting.")
+    handoff.status = "closed"
+    handoff.resolution = "ticket"
     handoff.ended_at = utc_now()
 
 

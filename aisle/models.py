@@ -304,3 +304,21 @@ class HandoffMessage(Base):
     created_at: Mapped[dt.datetime]
 
     handoff: Mapped[Handoff] = relationship(back_populates="messages")
+
+
+class SupportTicket(Base):
+    """A shopper's email and message, left when nobody could answer live.
+
+    Offered after hours and when no agent is online, instead of a dead wait.
+    """
+
+    __tablename__ = "support_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    """``open`` until the team answers by email, then ``answered``."""
+    created_at: Mapped[dt.datetime]

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         default=False,
         description="Send the agent session cookie over HTTPS only (set it behind TLS).",
     )
+    support_hours: str = Field(
+        default="mon-sun 00:00-24:00",
+        description="When agents answer, e.g. 'mon-fri 09:00-17:00, sat 10:00-14:00'.",
+    )
+    support_timezone: str = Field(default="UTC", description="Time zone of the support hours.")
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
     search_results: int = Field(default=5, description="How many products one search answer shows.")
 

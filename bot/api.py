@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from aisle.handoffs import HandoffStateError
 from bot import store
 from bot.agent_auth import CurrentAgent
 from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message
@@ -23,10 +24,12 @@ from bot.handoff_relay import RelayDep
 from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
+    HandoffEnvelope,
     HandoffItem,
     HealthReport,
     MessagesResponse,
     ShopperMessage,
+    TicketRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,22 @@ async def post_message(
     result = await relay.shopper_turn(conversation_id, message, channel="http")
     handoff = result.handoff or await relay.current_envelope(conversation_id)
     return MessagesResponse(messages=result.answers, handoff=handoff)
+
+
+@router.post(
+    "/api/conversations/{conversation_id}/ticket",
+    response_model=HandoffEnvelope,
+    responses={409: {"description": "No waiting request for a person in this conversation"}},
+)
+async def leave_ticket(
+    conversation_id: str, ticket: TicketRequest, relay: RelayDep
+) -> HandoffEnvelope:
+    """Leaves an email and a message when nobody can answer live (after hours, nobody online)."""
+    check_conversation_id(conversation_id)
+    try:
+        return await relay.leave_ticket(conversation_id, ticket)
+    except HandoffStateError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 @router.get("/api/handoffs", response_model=list[HandoffItem])

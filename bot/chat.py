@@ -21,6 +21,7 @@ from bot.schemas import (
     ErrorEnvelope,
     ShopperMessage,
     ShopperTyping,
+    TicketRequest,
     is_valid_conversation_id,
 )
 
@@ -91,6 +92,25 @@ def parse_shopper_typing(raw: str | bytes) -> ShopperTyping | None:
         return ShopperTyping.model_validate_json(raw)
     except ValidationError:
         return None
+
+
+def parse_ticket(raw: str | bytes) -> TicketRequest | None:
+    """Reads a ``{"type": "ticket", "email", "message"}`` frame; ``None`` for other frames.
+
+    A ticket frame with a bad email or message raises ``ChatError`` so the shopper
+    learns what to fix.
+    """
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("type") != "ticket":
+        return None
+    try:
+        return TicketRequest.model_validate(data)
+    except ValidationError as exc:
+        field = ".".join(str(part) for part in exc.errors()[0]["loc"])
+        raise ChatError("invalid_message", f"Please check the {field or 'ticket'}.") from exc
 
 
 def _chat_error(error: ErrorDetails) -> ChatError:

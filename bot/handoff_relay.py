@@ -19,6 +19,7 @@ from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.requests import HTTPConnection
 
+from aisle import business_hours
 from aisle.settings import Settings
 from bot import handoff_store, store
 from bot.agent_schemas import (
@@ -38,6 +39,7 @@ from bot.schemas import (
     BotMessage,
     HandoffEnvelope,
     ShopperMessage,
+    TicketRequest,
     TypingEnvelope,
 )
 
@@ -114,23 +116,60 @@ class HandoffRelay:
         wait = await run_in_threadpool(
             handoff_store.expected_wait_minutes, self._db, handoff.queue_position, online
         )
-        if online:
-            text = (
-                f"You're number {handoff.queue_position} in the queue for a person; the expected"
-                f" wait is about {wait} minute{'s' if wait != 1 else ''}. You can keep typing here."
+        if not self._within_support_hours():
+            return self._offline_envelope(
+                handoff,
+                f"Our support team works {self.settings.support_hours}"
+                f" ({self.settings.support_timezone}), so nobody can answer right now.",
             )
-        else:
-            text = (
+        if not online:
+            return self._offline_envelope(
+                handoff,
                 f"No agent is online right now. You're number {handoff.queue_position} in the"
-                " queue; a person will answer here as soon as one signs in."
+                " queue; a person will answer here as soon as one signs in.",
             )
+        text = (
+            f"You're number {handoff.queue_position} in the queue for a person; the expected"
+            f" wait is about {wait} minute{'s' if wait != 1 else ''}. You can keep typing here."
+        )
         return HandoffEnvelope(
             handoff_id=handoff.id,
             status="waiting",
             message=text,
             queue_position=handoff.queue_position,
-            expected_wait_minutes=wait if online else None,
+            expected_wait_minutes=wait,
         )
+
+    def _within_support_hours(self) -> bool:
+        return business_hours.is_open(self.settings.support_hours, self.settings.support_timezone)
+
+    def _offline_envelope(self, handoff: OpenHandoff, why: str) -> HandoffEnvelope:
+        """Nobody can answer live: say so, and offer a ticket instead of a dead wait."""
+        return HandoffEnvelope(
+            handoff_id=handoff.id,
+            status="waiting",
+            message=f"{why} Leave your email and a message and we'll reply by email.",
+            queue_position=handoff.queue_position,
+            ticket_form=True,
+        )
+
+    async def leave_ticket(self, conversation_id: str, ticket: TicketRequest) -> HandoffEnvelope:
+        """Stores the ticket, ends the wait and gives the conversation back to the bot."""
+        ticket_id, handoff_id = await run_in_threadpool(
+            handoff_store.create_ticket, self._db, conversation_id, ticket.email, ticket.message
+        )
+        await self._append(conversation_id, [{"event": "resume"}])
+        await self.hub.to_all_agents(QueueChanged())
+        await self.refresh_waiting_shoppers()
+        text = (
+            f"Thanks! We've created ticket #{ticket_id} and will reply to {ticket.email.strip()}."
+            " The assistant is here meanwhile."
+        )
+        envelope = HandoffEnvelope(
+            handoff_id=handoff_id, status="closed", message=text, ticket_id=ticket_id
+        )
+        await self.hub.to_shopper(conversation_id, envelope)
+        return envelope
 
     async def refresh_waiting_shoppers(self, skip: str | None = None) -> None:
         """Sends every waiting shopper (but ``skip``) their new queue position and wait."""

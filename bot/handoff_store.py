@@ -26,6 +26,7 @@ from aisle.models import (
     HandoffMessage,
     Order,
     Product,
+    SupportTicket,
 )
 from bot.agent_schemas import (
     AgentView,
@@ -186,6 +187,28 @@ def check_agent_may_type(database_url: str, handoff_id: int, agent: AgentView) -
         handoff = _get(session, handoff_id)
         handoffs.check_writable(handoff, _agent(session, agent))
         return handoff.conversation_id
+
+
+def create_ticket(
+    database_url: str, conversation_id: str, email: str, message: str
+) -> tuple[int, int]:
+    """Turns the conversation's waiting handoff into a ticket; returns the ticket's and its id."""
+    with database_session(database_url) as session:
+        handoff = handoffs.open_handoff_for(session, conversation_id)
+        if handoff is None:
+            raise handoffs.HandoffStateError("There is no waiting request to leave a message for.")
+        handoffs.close_as_ticket(handoff)
+        ticket = SupportTicket(
+            handoff_id=handoff.id,
+            conversation_id=conversation_id,
+            email=email.strip().lower(),
+            message=message.strip(),
+            status="open",
+            created_at=utc_now(),
+        )
+        session.add(ticket)
+        session.flush()
+        return ticket.id, handoff.id
 
 
 def expected_wait_minutes(database_url: str, position: int, agents_online: int) -> int:

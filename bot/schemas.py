@@ -230,6 +230,9 @@ class HandoffEnvelope(BaseModel):
     agent_name: str | None = None
     queue_position: int | None = None
     expected_wait_minutes: int | None = None
+    ticket_form: bool | None = None
+    """True when nobody can answer live: the widget offers to leave an email and a message."""
+    ticket_id: int | None = None
 
 
 class AgentMessageEnvelope(BaseModel):
@@ -238,6 +241,19 @@ class AgentMessageEnvelope(BaseModel):
     type: Literal["agent_message"] = "agent_message"
     text: str
     agent_name: str
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class TicketRequest(BaseModel):
+    """The shopper's email and message, when no person can answer live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["ticket"] = "ticket"
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    message: str = Field(min_length=1, max_length=2000)
 
 
 class ShopperTyping(BaseModel):

@@ -12,6 +12,8 @@ Protocol (JSON text frames):
   "agent_name"?}`` (also on connecting mid-handoff), ``{"type": "agent_message",
   "text", "agent_name"}`` and ``{"type": "typing", "on", "agent_name"}``. While a
   person has the chat a shopper message gets no frames back: the bot is silent.
+* client -> server when offered a ticket (``ticket_form``): ``{"type": "ticket",
+  "email", "message"}``; answered with a ``handoff`` frame (status ``closed``, ``ticket_id``).
 * server -> client on a problem: ``{"type": "error", "code": ..., "message": ...}``.
   A bad message leaves the socket open; a bad conversation id closes it with
   code 1008 after the error, since no turn could ever use it.
@@ -26,12 +28,20 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel
 
+from aisle.handoffs import HandoffStateError
 from aisle.settings import Settings
-from bot.chat import ChatError, check_conversation_id, parse_shopper_message, parse_shopper_typing
+from bot.chat import (
+    ChatError,
+    check_conversation_id,
+    parse_shopper_message,
+    parse_shopper_typing,
+    parse_ticket,
+)
 from bot.deps import SettingsDep
 from bot.handoff_relay import HandoffRelay, RelayDep
 from bot.live_chat import HubDep
 from bot.schemas import BotMessageEnvelope, ErrorEnvelope, TypingEnvelope
+from bot.store import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +73,8 @@ async def chat_socket(
             raw = await _receive_frame(websocket)
             if (typing := parse_shopper_typing(raw)) is not None:
                 await relay.shopper_typing(conversation_id, typing.on)
+                continue
+            if await _handled_as_ticket(websocket, relay, conversation_id, raw):
                 continue
             await _run_turn(websocket, settings, relay, conversation_id, raw)
     except WebSocketDisconnect:
@@ -110,6 +122,22 @@ async def _run_turn(
         if result.handoff is not None:
             await _send(websocket, result.handoff)
     await _send(websocket, TypingEnvelope(on=False))
+
+
+async def _handled_as_ticket(
+    websocket: WebSocket, relay: HandoffRelay, conversation_id: str, raw: str | bytes
+) -> bool:
+    """Leaves a ticket if ``raw`` is a ticket frame; tells the shopper what to fix if it is bad."""
+    try:
+        ticket = parse_ticket(raw)
+        if ticket is None:
+            return False
+        await relay.leave_ticket(conversation_id, ticket)  # the answer comes through the hub
+    except ChatError as exc:
+        await _send(websocket, exc.envelope())
+    except (HandoffStateError, DatabaseUnavailable) as exc:
+        await _send(websocket, ErrorEnvelope(code="invalid_message", message=str(exc)))
+    return True
 
 
 def _internal_error() -> ErrorEnvelope:

@@ -24,7 +24,7 @@ from test_gateway import FakeRasa, receive_turn
 
 from aisle import migrate
 from aisle.database import session_scope
-from aisle.models import Handoff
+from aisle.models import Handoff, SupportTicket
 from aisle.settings import Settings
 from bot.app import create_app
 from bot.rasa_client import RasaClient
@@ -264,3 +264,42 @@ def test_search_finds_closed_transcripts_only(client: TestClient, db_url: str) -
             session.scalars(select(Handoff.resolution).where(Handoff.id == 1)).one()
             == "refund_issued"
         )
+
+
+def test_after_hours_the_shopper_leaves_a_ticket_instead_of_waiting(
+    db_url: str, fake_rasa: FakeRasa
+) -> None:
+    settings = Settings(
+        database_url=db_url,
+        rasa_url="http://rasa.test",
+        support_hours="sun 00:00-00:01",  # practically never open
+        support_timezone="Europe/Berlin",
+    )
+    rasa = RasaClient(settings.rasa_url, 5.0, transport=httpx.MockTransport(fake_rasa.handle))
+    with (
+        TestClient(create_app(settings, rasa)) as client,
+        client.websocket_connect(f"/ws?conversation_id={SHOPPER}") as shopper,
+    ):
+        offered = escalate(shopper)
+        assert offered["ticket_form"] is True
+        assert "works sun 00:00-00:01 (Europe/Berlin)" in offered["message"]
+        assert "Leave your email and a message" in offered["message"]
+
+        shopper.send_json({"type": "ticket", "email": "not an email", "message": "hi"})
+        assert shopper.receive_json()["code"] == "invalid_message"
+        ticket = {"type": "ticket", "email": "Alex@Example.com", "message": "Parcel 10003 is late"}
+        shopper.send_json(ticket)
+        done = shopper.receive_json()
+        assert (done["status"], done["ticket_id"]) == ("closed", 1)
+        assert "ticket #1" in done["message"]
+        shopper.send_json({"type": "user_message", "text": "ok thanks"})
+        assert receive_turn(shopper)[0]["text"] == "You said: ok thanks"  # the bot is back
+
+        again = client.post(f"/api/conversations/{SHOPPER}/ticket", json=ticket)
+        assert again.status_code == 409
+    assert fake_rasa.events[SHOPPER][-2] == {"event": "resume"}
+    with session_scope(db_url) as session:
+        stored = session.scalars(select(SupportTicket)).one()
+        handoff = session.get(Handoff, stored.handoff_id)
+        assert (stored.email, stored.message) == ("alex@example.com", "Parcel 10003 is late")
+        assert handoff is not None and (handoff.status, handoff.resolution) == ("closed", "ticket")

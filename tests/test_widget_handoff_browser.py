@@ -100,8 +100,13 @@ def test_handoff_round_trip_in_the_widget_and_the_console(
     conversation = shopper.evaluate("localStorage.getItem('aisle.conversation_id')")
     assert tracker(stack, conversation)["paused"] is True
 
+    ticket_form = shopper.get_by_role("form", name="Leave a message for the support team")
+    expect(ticket_form).to_be_visible()  # nobody online yet: a ticket instead of a dead wait
+    shopper.screenshot(path=str(artifacts_dir / "handoff_shopper_nobody_online.png"))
+
     sign_in(agent, stack, agent_email)
     expect(queue_note).to_contain_text("expected wait")  # an agent came online
+    expect(ticket_form).to_be_hidden()
     agent.get_by_role("button", name=f"Claim #{handoff_id[1]}").click()
     expect(agent.locator("#context")).to_contain_text("human_handoff")
     expect(shopper.get_by_text("Jo from the support team has joined the chat.")).to_be_visible()

@@ -269,17 +269,54 @@
     scrollDown();
   }
 
+  let queueNote = null; // the waiting note, updated in place as the queue moves
+  let ticketForm = null;
+
   function onHandoff(envelope) {
     withPerson = envelope.status === "waiting" || envelope.status === "claimed";
     if (!withPerson) sendTyping(false);
     const text = String(envelope.message || "");
-    const last = ui.log.lastElementChild;
-    // Queue updates replace the previous one instead of piling up.
-    if (last && last.classList.contains("handoff-status") && envelope.status === "waiting") {
-      last.textContent = text;
+    if (envelope.status === "waiting" && queueNote) {
+      queueNote.textContent = text;
     } else {
       addNote(text, `handoff-status status-${String(envelope.status)}`);
+      queueNote = envelope.status === "waiting" ? ui.log.lastElementChild : null;
     }
+    if (envelope.status === "waiting" && envelope.ticket_form) {
+      if (!ticketForm) showTicketForm();
+    } else if (ticketForm) {
+      ticketForm.remove();
+      ticketForm = null;
+    }
+  }
+
+  function showTicketForm() {
+    const form = el("form", "ticket-form");
+    form.setAttribute("aria-label", "Leave a message for the support team");
+    const emailLabel = el("label", null, "Your email");
+    const email = el("input");
+    email.type = "email";
+    email.required = true;
+    email.maxLength = 254;
+    emailLabel.appendChild(email);
+    const messageLabel = el("label", null, "Your message");
+    const message = el("textarea");
+    message.required = true;
+    message.maxLength = 2000;
+    message.rows = 3;
+    messageLabel.appendChild(message);
+    const send = el("button", "send", "Leave message");
+    send.type = "submit";
+    form.append(emailLabel, messageLabel, send);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const frame = JSON.stringify({ type: "ticket", email: email.value.trim(), message: message.value.trim() });
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame);
+      else { outbox.push(frame); connect(); }
+    });
+    ticketForm = form;
+    ui.log.appendChild(form);
+    scrollDown();
   }
 
   function showTyping(envelope) {
