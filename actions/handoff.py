@@ -68,8 +68,23 @@ def build_handoff(tracker: Tracker, reason: str) -> Handoff:
         latest_intent=intent,
         transcript=transcript,
         slots=slots,
+        context=context_of(tracker),
         created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     )
+
+
+def context_of(tracker: Tracker) -> dict[str, Any]:
+    """What else an agent may need: intents with confidence, actions tried, the shopper's page."""
+    intents, actions = [], []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            intents.append({"name": intent.get("name"), "confidence": intent.get("confidence")})
+        elif event.get("event") == "action" and event.get("name") != "action_listen":
+            actions.append(event.get("name"))
+    client = (tracker.latest_message.get("metadata") or {}).get("client") or {}
+    page = client.get("page") if isinstance(client, dict) else None
+    return {"intents": intents, "actions": actions, "page": page if isinstance(page, str) else None}
 
 
 def transcript_of(tracker: Tracker) -> list[dict[str, Any]]:

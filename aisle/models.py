@@ -219,6 +219,44 @@ class Refund(Base):
     order: Mapped[Order] = relationship(back_populates="refunds")
 
 
+HANDOFF_STATUSES = ("waiting", "claimed", "returned_to_bot", "closed")
+"""A handoff's lifecycle: ``waiting`` -> ``claimed`` -> ``returned_to_bot`` or ``closed``.
+
+A waiting handoff may also be closed directly (e.g. the shopper left)."""
+
+OPEN_HANDOFF_STATUSES = ("waiting", "claimed")
+"""While a handoff is in one of these, a person owns the conversation and the bot is silent."""
+
+
+class Agent(Base):
+    """A person who answers handed-off conversations in the agent console."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Stored lower-cased; it is the login name."""
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    """An argon2id hash (``aisle.agents``); the password itself is never stored."""
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class AgentSession(Base):
+    """A server-side login session; the browser holds only the random token."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the cookie's token, so a leaked table cannot be replayed as cookies."""
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+
+    agent: Mapped[Agent] = relationship()
+
+
 class Handoff(Base):
     """A conversation handed to a human, with what the bot knew at that moment."""
 
@@ -228,11 +266,59 @@ class Handoff(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(20), default="waiting")
-    """One of ``waiting``, ``active``, ``closed``."""
+    """One of ``HANDOFF_STATUSES``."""
     reason: Mapped[str] = mapped_column(String(60))
     summary: Mapped[str] = mapped_column(Text)
     latest_intent: Mapped[str | None] = mapped_column(String(80))
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     """``[{"sender": "shopper"|"bot", "text": ..., "timestamp": ...}]``, oldest first."""
     slots: Mapped[dict[str, Any]] = mapped_column(JSON)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What else the bot knew: ``intents`` (name, confidence), ``actions`` tried, ``page``."""
+    created_at: Mapped[dt.datetime]
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    """The agent who claimed it."""
+    claimed_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime | None]
+    """When it was returned to the bot or closed."""
+    resolution: Mapped[str | None] = mapped_column(String(40))
+    """The closing agent's tag, one of ``aisle.handoffs.RESOLUTIONS``."""
+
+    agent: Mapped[Agent | None] = relationship()
+    messages: Mapped[list[HandoffMessage]] = relationship(
+        back_populates="handoff", cascade="all, delete-orphan", order_by="HandoffMessage.id"
+    )
+
+
+class HandoffMessage(Base):
+    """One message of the live part of a handoff (shopper or agent), in order."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    """One of ``shopper``, ``agent``, ``system``."""
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+    handoff: Mapped[Handoff] = relationship(back_populates="messages")
+
+
+class SupportTicket(Base):
+    """A shopper's email and message, left when nobody could answer live.
+
+    Offered after hours and when no agent is online, instead of a dead wait.
+    """
+
+    __tablename__ = "support_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    """``open`` until the team answers by email, then ``answered``."""
     created_at: Mapped[dt.datetime]

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=2000, description="Longest shopper message the gateway accepts."
     )
+    agent_session_hours: float = Field(
+        default=12.0, description="How long an agent stays signed in to the console."
+    )
+    agent_cookie_secure: bool = Field(
+        default=False,
+        description="Send the agent session cookie over HTTPS only (set it behind TLS).",
+    )
+    support_hours: str = Field(
+        default="mon-sun 00:00-24:00",
+        description="When agents answer, e.g. 'mon-fri 09:00-17:00, sat 10:00-14:00'.",
+    )
+    support_timezone: str = Field(default="UTC", description="Time zone of the support hours.")
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
     search_results: int = Field(default=5, description="How many products one search answer shows.")
 

@@ -15,16 +15,21 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from aisle.handoffs import HandoffStateError
 from bot import store
-from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message, relay
+from bot.agent_auth import CurrentAgent
+from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message
 from bot.deps import RasaDep, SettingsDep
+from bot.handoff_relay import RelayDep
 from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
+    HandoffEnvelope,
     HandoffItem,
     HealthReport,
     MessagesResponse,
     ShopperMessage,
+    TicketRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,19 +65,40 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     },
 )
 async def post_message(
-    conversation_id: str, request: Request, settings: SettingsDep, rasa: RasaDep
+    conversation_id: str, request: Request, settings: SettingsDep, relay: RelayDep
 ) -> MessagesResponse:
-    """Relays one shopper message (``{"text": ...}``) and returns the bot's answers."""
+    """Relays one shopper message (``{"text": ...}``) and returns the bot's answers.
+
+    While a person has the conversation, ``messages`` is empty (the agent's
+    answers reach the widget's websocket) and ``handoff`` says where it stands.
+    """
     check_conversation_id(conversation_id)
     body = await _read_body(request, max_frame_bytes(settings.max_message_chars))
     message = parse_shopper_message(body, settings.max_message_chars)
-    answers = await relay(rasa, conversation_id, message, channel="http")
-    return MessagesResponse(messages=answers)
+    result = await relay.shopper_turn(conversation_id, message, channel="http")
+    handoff = result.handoff or await relay.current_envelope(conversation_id)
+    return MessagesResponse(messages=result.answers, handoff=handoff)
+
+
+@router.post(
+    "/api/conversations/{conversation_id}/ticket",
+    response_model=HandoffEnvelope,
+    responses={409: {"description": "No waiting request for a person in this conversation"}},
+)
+async def leave_ticket(
+    conversation_id: str, ticket: TicketRequest, relay: RelayDep
+) -> HandoffEnvelope:
+    """Leaves an email and a message when nobody can answer live (after hours, nobody online)."""
+    check_conversation_id(conversation_id)
+    try:
+        return await relay.leave_ticket(conversation_id, ticket)
+    except HandoffStateError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 @router.get("/api/handoffs", response_model=list[HandoffItem])
-def get_handoffs(settings: SettingsDep) -> list[HandoffItem]:
-    """Lists handoffs, newest first (same data as the agent page)."""
+def get_handoffs(settings: SettingsDep, _agent: CurrentAgent) -> list[HandoffItem]:
+    """Lists handoffs, newest first (same data as the agent page); agents only."""
     try:
         return store.list_handoffs(settings.database_url)
     except store.DatabaseUnavailable as exc:

@@ -17,8 +17,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from aisle.settings import Settings, get_settings
-from bot import api, images, pages, ws
+from bot import agent_auth, agent_ws, api, handoff_routes, images, pages, ws
 from bot.chat import ChatError
+from bot.live_chat import LiveHub
 from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,10 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
     app = FastAPI(title="Aisle gateway", lifespan=lifespan)
     app.state.settings = settings
     app.state.rasa = rasa
+    app.state.hub = LiveHub()
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, ws, api, images):
+    for module in (pages, ws, api, images, agent_auth, handoff_routes, agent_ws):
         app.include_router(module.router)
     return app
 

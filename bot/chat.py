@@ -20,6 +20,8 @@ from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
     ShopperMessage,
+    ShopperTyping,
+    TicketRequest,
     is_valid_conversation_id,
 )
 
@@ -80,6 +82,35 @@ def parse_shopper_message(raw: str | bytes, max_chars: int) -> ShopperMessage:
         return ShopperMessage.model_validate(data, context={"max_chars": max_chars})
     except ValidationError as exc:
         raise _chat_error(exc.errors()[0]) from exc
+
+
+def parse_shopper_typing(raw: str | bytes) -> ShopperTyping | None:
+    """Reads a ``{"type": "typing", "on": ...}`` frame; ``None`` for anything else."""
+    if len(raw) > 100:
+        return None
+    try:
+        return ShopperTyping.model_validate_json(raw)
+    except ValidationError:
+        return None
+
+
+def parse_ticket(raw: str | bytes) -> TicketRequest | None:
+    """Reads a ``{"type": "ticket", "email", "message"}`` frame; ``None`` for other frames.
+
+    A ticket frame with a bad email or message raises ``ChatError`` so the shopper
+    learns what to fix.
+    """
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("type") != "ticket":
+        return None
+    try:
+        return TicketRequest.model_validate(data)
+    except ValidationError as exc:
+        field = ".".join(str(part) for part in exc.errors()[0]["loc"])
+        raise ChatError("invalid_message", f"Please check the {field or 'ticket'}.") from exc
 
 
 def _chat_error(error: ErrorDetails) -> ChatError:

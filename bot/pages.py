@@ -14,10 +14,12 @@ from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from aisle.handoffs import RESOLUTIONS
 from bot import store
+from bot.agent_auth import PageAgent
 from bot.deps import SettingsDep
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def shop_page(request: Request, settings: SettingsDep) -> HTMLResponse:
         "note": note,
         "max_message_chars": settings.max_message_chars,
     }
-    return _render(request, "shop.html", context)
+    return render(request, "shop.html", context)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -75,26 +77,29 @@ def product_page(
     if product is None:
         raise HTTPException(404, "No such product.")
     context = {"product": product, "max_message_chars": settings.max_message_chars}
-    return _render(request, "product.html", context)
+    return render(request, "product.html", context)
+
+
+@router.get("/agent/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    """The agents' sign-in form (``login.js`` posts it as JSON)."""
+    return render(request, "login.html", {})
 
 
 @router.get("/agent", response_class=HTMLResponse)
-def agent_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    """Lists handoffs for human agents, newest first, with each transcript folded.
+def agent_page(request: Request, agent: PageAgent) -> Response:
+    """The agent console for signed-in agents; others go to the login page.
 
-    The page has no login yet: the next step for it is agent authentication,
-    before the gateway is exposed beyond a trusted network.
+    The page is a shell: ``console.js`` reads the queue and conversations from
+    the agent API, so shopper text never passes through a template here.
     """
-    note = None
-    try:
-        handoffs = store.list_handoffs(settings.database_url)
-    except store.DatabaseUnavailable:
-        handoffs = []
-        note = "The shop database is not available, so handoffs cannot be listed."
-    return _render(request, "agent.html", {"handoffs": handoffs, "note": note})
+    if agent is None:
+        return RedirectResponse("/agent/login", status_code=303)
+    return render(request, "console.html", {"agent": agent, "resolutions": RESOLUTIONS})
 
 
-def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    """Renders a template with the security headers every page gets."""
     response = templates.TemplateResponse(request, name, context)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

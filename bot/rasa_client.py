@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -101,6 +102,40 @@ class RasaClient:
                 f"Rasa at {self.base_url} refused the message with HTTP {response.status_code}"
             )
         return _parse_bot_messages(response)
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Appends events (``pause``, ``resume``, an agent's ``bot`` message) to a tracker.
+
+        Uses Rasa's tracker events API (``--enable-api``) without executing side
+        effects, so nothing is predicted or sent: Rasa only records.
+
+        Raises:
+            RasaUnavailable: Rasa was not reachable, timed out or failed.
+            RasaProtocolError: Rasa refused the events (e.g. no HTTP API).
+        """
+        path = f"/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        response = await self._request("POST", path, params={"include_events": "NONE"}, json=events)
+        self._check(response, "refused the events")
+
+    async def is_paused(self, conversation_id: str) -> bool:
+        """Tells whether Rasa's tracker of the conversation is paused (records, never answers)."""
+        path = f"/conversations/{quote(conversation_id, safe='')}/tracker"
+        response = await self._request("GET", path, params={"include_events": "NONE"})
+        self._check(response, "did not return the tracker")
+        try:
+            return bool(response.json().get("paused"))
+        except (ValueError, AttributeError) as exc:
+            raise RasaProtocolError(f"Rasa's tracker is not a JSON object: {exc}") from exc
+
+    def _check(self, response: httpx.Response, what: str) -> None:
+        if response.is_server_error:
+            raise RasaUnavailable(
+                f"Rasa at {self.base_url} failed with HTTP {response.status_code}"
+            )
+        if not response.is_success:
+            raise RasaProtocolError(
+                f"Rasa at {self.base_url} {what} with HTTP {response.status_code}"
+            )
 
     async def is_ready(self) -> bool:
         """Tells whether Rasa answers.

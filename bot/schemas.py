@@ -198,6 +198,8 @@ class MessagesResponse(BaseModel):
     """Answer of ``POST /api/conversations/{id}/messages``."""
 
     messages: list[BotMessage]
+    handoff: HandoffEnvelope | None = None
+    """Set while a person has (or is about to have) the conversation."""
 
 
 # --- gateway -> widget envelopes --------------------------------------------
@@ -208,7 +210,58 @@ class BotMessageEnvelope(BotMessage):
 
 
 class TypingEnvelope(BaseModel):
+    """The bot, or the agent named ``agent_name``, is typing (or stopped)."""
+
     type: Literal["typing"] = "typing"
+    on: bool
+    agent_name: str | None = None
+
+
+HandoffStatus = Literal["waiting", "claimed", "returned_to_bot", "closed"]
+
+
+class HandoffEnvelope(BaseModel):
+    """Where the shopper's handoff stands, with a sentence the widget shows as is."""
+
+    type: Literal["handoff"] = "handoff"
+    handoff_id: int
+    status: HandoffStatus
+    message: str
+    agent_name: str | None = None
+    queue_position: int | None = None
+    expected_wait_minutes: int | None = None
+    ticket_form: bool | None = None
+    """True when nobody can answer live: the widget offers to leave an email and a message."""
+    ticket_id: int | None = None
+
+
+class AgentMessageEnvelope(BaseModel):
+    """A message a person typed in the agent console."""
+
+    type: Literal["agent_message"] = "agent_message"
+    text: str
+    agent_name: str
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class TicketRequest(BaseModel):
+    """The shopper's email and message, when no person can answer live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["ticket"] = "ticket"
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class ShopperTyping(BaseModel):
+    """The shopper started or stopped typing; only relayed while a person has the chat."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["typing"]
     on: bool
 
 

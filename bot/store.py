@@ -91,6 +91,13 @@ def database_ok(database_url: str) -> bool:
 
 
 @contextmanager
+def database_session(database_url: str) -> Iterator[Session]:
+    """A session that reports a missing or broken database as ``DatabaseUnavailable``."""
+    with _session(database_url) as session:
+        yield session
+
+
+@contextmanager
 def _session(database_url: str) -> Iterator[Session]:
     if _is_missing_sqlite_file(database_url):
         # Connecting would create an empty file and hide the real problem.

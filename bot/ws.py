@@ -6,6 +6,14 @@ Protocol (JSON text frames):
 * server -> client, per turn: ``{"type": "typing", "on": true}``, then one
   ``{"type": "bot_message", "text"?, "buttons"?, "image"?, "custom"?}`` per bot
   message, then ``{"type": "typing", "on": false}``.
+* client -> server while a person has the chat: ``{"type": "typing", "on": bool}``.
+* server -> client during a handoff (``bot.handoff_relay``): ``{"type": "handoff",
+  "handoff_id", "status", "message", "queue_position"?, "expected_wait_minutes"?,
+  "agent_name"?}`` (also on connecting mid-handoff), ``{"type": "agent_message",
+  "text", "agent_name"}`` and ``{"type": "typing", "on", "agent_name"}``. While a
+  person has the chat a shopper message gets no frames back: the bot is silent.
+* client -> server when offered a ticket (``ticket_form``): ``{"type": "ticket",
+  "email", "message"}``; answered with a ``handoff`` frame (status ``closed``, ``ticket_id``).
 * server -> client on a problem: ``{"type": "error", "code": ..., "message": ...}``.
   A bad message leaves the socket open; a bad conversation id closes it with
   code 1008 after the error, since no turn could ever use it.
@@ -20,11 +28,20 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel
 
+from aisle.handoffs import HandoffStateError
 from aisle.settings import Settings
-from bot.chat import ChatError, check_conversation_id, parse_shopper_message, relay
-from bot.deps import RasaDep, SettingsDep
-from bot.rasa_client import RasaClient
+from bot.chat import (
+    ChatError,
+    check_conversation_id,
+    parse_shopper_message,
+    parse_shopper_typing,
+    parse_ticket,
+)
+from bot.deps import SettingsDep
+from bot.handoff_relay import HandoffRelay, RelayDep
+from bot.live_chat import HubDep
 from bot.schemas import BotMessageEnvelope, ErrorEnvelope, TypingEnvelope
+from bot.store import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +50,11 @@ router = APIRouter()
 
 @router.websocket("/ws")
 async def chat_socket(
-    websocket: WebSocket, settings: SettingsDep, rasa: RasaDep, conversation_id: str = ""
+    websocket: WebSocket,
+    settings: SettingsDep,
+    relay: RelayDep,
+    hub: HubDep,
+    conversation_id: str = "",
 ) -> None:
     """Serves one widget connection until it goes away."""
     await websocket.accept()
@@ -44,12 +65,22 @@ async def chat_socket(
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="bad conversation id")
         return
     logger.debug("Widget connected for %s", conversation_id)
+    hub.add_shopper(conversation_id, websocket)
     try:
+        if (current := await relay.current_envelope(conversation_id)) is not None:
+            await _send(websocket, current)
         while True:
             raw = await _receive_frame(websocket)
-            await _run_turn(websocket, settings, rasa, conversation_id, raw)
+            if (typing := parse_shopper_typing(raw)) is not None:
+                await relay.shopper_typing(conversation_id, typing.on)
+                continue
+            if await _handled_as_ticket(websocket, relay, conversation_id, raw):
+                continue
+            await _run_turn(websocket, settings, relay, conversation_id, raw)
     except WebSocketDisconnect:
         logger.debug("Widget disconnected for %s", conversation_id)
+    finally:
+        hub.remove_shopper(conversation_id, websocket)
 
 
 async def _receive_frame(websocket: WebSocket) -> str | bytes:
@@ -63,7 +94,7 @@ async def _receive_frame(websocket: WebSocket) -> str | bytes:
 async def _run_turn(
     websocket: WebSocket,
     settings: Settings,
-    rasa: RasaClient,
+    relay: HandoffRelay,
     conversation_id: str,
     raw: str | bytes,
 ) -> None:
@@ -72,9 +103,13 @@ async def _run_turn(
     except ChatError as exc:
         await _send(websocket, exc.envelope())
         return
+    if await relay.is_handed_off(conversation_id):
+        # A person has the chat: the message goes to them, and the bot stays silent.
+        await relay.shopper_turn(conversation_id, message, channel="websocket")
+        return
     await _send(websocket, TypingEnvelope(on=True))
     try:
-        answers = await relay(rasa, conversation_id, message, channel="websocket")
+        result = await relay.shopper_turn(conversation_id, message, channel="websocket")
     except ChatError as exc:
         await _send(websocket, exc.envelope())
     except Exception:
@@ -82,9 +117,27 @@ async def _run_turn(
         logger.exception("Turn failed for %s", conversation_id)
         await _send(websocket, _internal_error())
     else:
-        for answer in answers:
+        for answer in result.answers:
             await _send(websocket, BotMessageEnvelope(**answer.model_dump()))
+        if result.handoff is not None:
+            await _send(websocket, result.handoff)
     await _send(websocket, TypingEnvelope(on=False))
+
+
+async def _handled_as_ticket(
+    websocket: WebSocket, relay: HandoffRelay, conversation_id: str, raw: str | bytes
+) -> bool:
+    """Leaves a ticket if ``raw`` is a ticket frame; tells the shopper what to fix if it is bad."""
+    try:
+        ticket = parse_ticket(raw)
+        if ticket is None:
+            return False
+        await relay.leave_ticket(conversation_id, ticket)  # the answer comes through the hub
+    except ChatError as exc:
+        await _send(websocket, exc.envelope())
+    except (HandoffStateError, DatabaseUnavailable) as exc:
+        await _send(websocket, ErrorEnvelope(code="invalid_message", message=str(exc)))
+    return True
 
 
 def _internal_error() -> ErrorEnvelope:

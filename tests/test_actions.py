@@ -215,6 +215,7 @@ def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:
         assert [line["sender"] for line in handoff.transcript] == ["shopper", "bot", "shopper"]
         assert handoff.slots["verified_order"] == "10002"
         assert "order 10002" in handoff.summary and handoff.status == "waiting"
+        assert [i["name"] for i in handoff.context["intents"]] == ["track_order", "human_handoff"]
     assert dispatcher.messages[0]["response"] == "utter_handoff_created"
 
 

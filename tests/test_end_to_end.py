@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from agent_helpers import AGENT_PASSWORD, add_agent
 from sqlalchemy import select
 from websockets.sync.client import connect
 
@@ -89,6 +90,12 @@ def test_handoff_creates_a_record_with_the_transcript(stack: Stack) -> None:
         shopper_lines = [line["text"] for line in handoff.transcript if line["sender"] == "shopper"]
     assert shopper_lines == ["hello", "I want to talk to a person"]
     assert f"#{handoff.id}" in answer
-    agent_page = httpx.get(f"{stack.config.gateway_url}/agent", timeout=10)
-    assert agent_page.status_code == 200
-    assert conversation in agent_page.text
+    assert httpx.get(f"{stack.config.gateway_url}/agent/login", timeout=10).status_code == 200
+    email = f"{conversation}@agents.example"
+    add_agent(stack.config.env["AISLE_DATABASE_URL"], email=email)
+    with httpx.Client(base_url=stack.config.gateway_url, timeout=10) as agent:
+        login = agent.post("/api/agent/login", json={"email": email, "password": AGENT_PASSWORD})
+        assert login.status_code == 204, login.text
+        assert agent.get("/agent").status_code == 200
+        queue = agent.get("/api/agent/queue").json()
+    assert conversation in [item["conversation_id"] for item in queue]

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from agent_helpers import add_agent, sign_in
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -41,6 +42,25 @@ class FakeRasa:
         self.mode = "echo"
         self.requests: list[dict[str, Any]] = []
         self.reply: list[dict[str, Any]] | None = None
+        self.events: dict[str, list[dict[str, Any]]] = {}
+        """Per conversation, what the tracker recorded: user/bot messages and appended events."""
+        self.on_message: Callable[[str, str], None] | None = None
+        """Runs like an action would, before the answer (e.g. stores a handoff)."""
+
+    def paused(self, sender: str) -> bool:
+        paused = False
+        for event in self.events.get(sender, []):
+            paused = {"pause": True, "resume": False}.get(event["event"], paused)
+        return paused
+
+    def tracker_api(self, request: httpx.Request) -> httpx.Response:
+        """Rasa's tracker API: ``GET .../tracker`` and ``POST .../tracker/events``."""
+        sender = request.url.path.split("/")[2]
+        if request.method == "GET":
+            return httpx.Response(200, json={"sender_id": sender, "paused": self.paused(sender)})
+        body = json.loads(request.content)
+        self.events.setdefault(sender, []).extend(body if isinstance(body, list) else [body])
+        return httpx.Response(200, json={"sender_id": sender})
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "down":
@@ -49,10 +69,21 @@ class FakeRasa:
             raise httpx.ReadTimeout("timed out", request=request)
         if self.mode == "error":
             return httpx.Response(500, text="Traceback (most recent call last): boom")
+        if request.url.path.startswith("/conversations/"):
+            return self.tracker_api(request)
         if request.method == "GET":
             return httpx.Response(200, json={"model_file": "fake.tar.gz"})
         body = json.loads(request.content)
         self.requests.append(body)
+        self.events.setdefault(body["sender"], []).append(
+            {"event": "user", "text": body["message"]}
+        )
+        if self.paused(body["sender"]):
+            return httpx.Response(
+                200, json=[]
+            )  # Rasa records, but a paused tracker answers nothing
+        if self.on_message is not None:
+            self.on_message(body["sender"], body["message"])
         if self.reply is not None:
             return httpx.Response(200, json=self.reply)
         return httpx.Response(
@@ -167,7 +198,8 @@ def test_http_message_is_relayed_and_answers_returned(
                 "image": None,
                 "custom": None,
             },
-        ]
+        ],
+        "handoff": None,
     }
     assert fake_rasa.requests == [
         {
@@ -384,23 +416,27 @@ async def test_is_ready_falls_back_to_root_without_the_http_api() -> None:
 # --- pages ----------------------------------------------------------------------
 
 
-def test_agent_page_escapes_shopper_text(client: TestClient, gateway_db_url: str) -> None:
-    add_handoff(gateway_db_url, dt.datetime(2026, 1, 1, 9, 0), text="older")
+def test_agent_console_is_a_shell_without_shopper_text(
+    client: TestClient, gateway_db_url: str
+) -> None:
+    """Shopper text reaches the console only through the JSON API (rendered with textContent)."""
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 2, 9, 0), text=XSS)
+    add_agent(gateway_db_url)
+    sign_in(client)
 
     page = client.get("/agent")
 
     assert page.status_code == 200
-    assert XSS not in page.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-    assert page.text.index("&lt;script&gt;") < page.text.index("older")  # newest first
-    assert "<details>" in page.text and "order_status" in page.text
+    assert "Agent console" in page.text and "/static/console.js" in page.text
+    assert "alert(1)" not in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_handoffs_api_lists_newest_first(client: TestClient, gateway_db_url: str) -> None:
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 1, 9, 0), text="older")
     add_handoff(gateway_db_url, dt.datetime(2026, 1, 2, 9, 0), text=XSS)
+    add_agent(gateway_db_url)
+    sign_in(client)
 
     handoffs = client.get("/api/handoffs").json()
 

@@ -6,7 +6,9 @@
  *   <script src="/static/widget.js" defer data-socket-path="/ws"
  *           data-title="Aisle" data-max-chars="2000"></script>
  *
- * Protocol: see bot/ws.py. Everything a message carries is rendered with
+ * Protocol: see bot/ws.py. While a person has the chat (a "handoff" frame with
+ * status waiting or claimed) their messages show as "agent" bubbles and the
+ * shopper's typing is sent to them. Everything a message carries is rendered with
  * textContent / createElement, never as HTML, and only http(s) or
  * site-relative URLs become links or images.
  */
@@ -169,6 +171,10 @@
   let reconnectTimer = null;
   const outbox = []; // frames typed while disconnected, sent on reconnect
   let lastTyped = "";
+  let withPerson = false; // a person (not the bot) has the conversation
+  let typingSent = false;
+  let typingTimer = null;
+  const TYPING_IDLE_MS = 3000;
 
   function scrollDown() {
     ui.log.scrollTop = ui.log.scrollHeight;
@@ -255,6 +261,79 @@
     scrollDown();
   }
 
+  function addAgentMessage(envelope) {
+    const bubble = el("p", "bubble agent");
+    bubble.appendChild(el("span", "bubble-sender", String(envelope.agent_name || "Support")));
+    bubble.appendChild(el("span", "bubble-text", String(envelope.text || "")));
+    ui.log.appendChild(bubble);
+    scrollDown();
+  }
+
+  let queueNote = null; // the waiting note, updated in place as the queue moves
+  let ticketForm = null;
+
+  function onHandoff(envelope) {
+    withPerson = envelope.status === "waiting" || envelope.status === "claimed";
+    if (!withPerson) sendTyping(false);
+    const text = String(envelope.message || "");
+    if (envelope.status === "waiting" && queueNote) {
+      queueNote.textContent = text;
+    } else {
+      addNote(text, `handoff-status status-${String(envelope.status)}`);
+      queueNote = envelope.status === "waiting" ? ui.log.lastElementChild : null;
+    }
+    if (envelope.status === "waiting" && envelope.ticket_form) {
+      if (!ticketForm) showTicketForm();
+    } else if (ticketForm) {
+      ticketForm.remove();
+      ticketForm = null;
+    }
+  }
+
+  function showTicketForm() {
+    const form = el("form", "ticket-form");
+    form.setAttribute("aria-label", "Leave a message for the support team");
+    const emailLabel = el("label", null, "Your email");
+    const email = el("input");
+    email.type = "email";
+    email.required = true;
+    email.maxLength = 254;
+    emailLabel.appendChild(email);
+    const messageLabel = el("label", null, "Your message");
+    const message = el("textarea");
+    message.required = true;
+    message.maxLength = 2000;
+    message.rows = 3;
+    messageLabel.appendChild(message);
+    const send = el("button", "send", "Leave message");
+    send.type = "submit";
+    form.append(emailLabel, messageLabel, send);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const frame = JSON.stringify({ type: "ticket", email: email.value.trim(), message: message.value.trim() });
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame);
+      else { outbox.push(frame); connect(); }
+    });
+    ticketForm = form;
+    ui.log.appendChild(form);
+    scrollDown();
+  }
+
+  function showTyping(envelope) {
+    ui.typing.hidden = !envelope.on;
+    const who = envelope.agent_name ? String(envelope.agent_name) : config.title;
+    ui.typing.setAttribute("aria-label", `${who} is typing`);
+    scrollDown();
+  }
+
+  function sendTyping(on) {
+    window.clearTimeout(typingTimer);
+    if (on) typingTimer = window.setTimeout(() => sendTyping(false), TYPING_IDLE_MS);
+    if (on === typingSent) return;
+    typingSent = on;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", on }));
+  }
+
   function renderBotMessage(message) {
     if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
     const image = safeUrl(message.image);
@@ -273,8 +352,12 @@
     if (envelope.type === "bot_message") {
       renderBotMessage(envelope);
     } else if (envelope.type === "typing") {
-      ui.typing.hidden = !envelope.on;
-      scrollDown();
+      showTyping(envelope);
+    } else if (envelope.type === "agent_message") {
+      ui.typing.hidden = true;
+      addAgentMessage(envelope);
+    } else if (envelope.type === "handoff") {
+      onHandoff(envelope);
     } else if (envelope.type === "error") {
       addNote(String(envelope.message || "Something went wrong."), "error");
       if (RESTORE_ON.has(envelope.code) && lastTyped && !ui.input.value) ui.input.value = lastTyped;
@@ -283,8 +366,11 @@
 
   function submit(text, shown, metadata) {
     addBubble("user", shown);
+    typingSent = false; // the server stops the indicator when a message arrives
+    window.clearTimeout(typingTimer);
     lastTyped = metadata ? "" : text; // a quick reply is not worth restoring
-    const frame = JSON.stringify({ type: "user_message", text, metadata: metadata || {} });
+    const context = Object.assign({ page: window.location.pathname }, metadata || {});
+    const frame = JSON.stringify({ type: "user_message", text, metadata: context });
     if (socket && socket.readyState === WebSocket.OPEN) {
       socket.send(frame);
     } else {
@@ -357,6 +443,7 @@
       ui.input.value = "";
       submit(text, text);
     });
+    ui.input.addEventListener("input", () => { if (withPerson) sendTyping(ui.input.value !== ""); });
     window.addEventListener("online", () => { if (!socket && !ui.panel.hidden) connect(); });
   }
 
