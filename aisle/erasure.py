@@ -1,8 +1,9 @@
 """Forgetting shoppers: erase one by email, and purge conversations past their retention.
 
 Where a shopper's words are kept: Rasa's tracker store (every event of every
-conversation) and the handoffs in the shop database (transcript and slots
-for the agent). Logs never hold them (``aisle.pii`` redacts log lines as they
+conversation) and, in the shop database, the handoffs (transcript and slots
+for the agent, the live chat's messages) and the support tickets (email and
+message left when nobody was online). Logs never hold them (``aisle.pii`` redacts log lines as they
 are written) and analytics keep only counts, so these two stores are all
 there is to clean. Orders, returns and refunds stay: they are the shop's
 records of a sale, kept under its own accounting rules.
@@ -16,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from aisle.database import session_scope
-from aisle.models import Handoff
+from aisle.models import Handoff, SupportTicket
 from aisle.order_source import normalise_email
 from aisle.tracker_events import EVENTS, TrackerEvents
 
@@ -33,6 +35,7 @@ class ErasureReport:
     conversations: int
     tracker_events: int
     handoffs: int
+    tickets: int = 0
 
 
 def erase_shopper(email: str, shop_url: str | None, tracker_url: str) -> ErasureReport:
@@ -52,9 +55,15 @@ def erase_shopper(email: str, shop_url: str | None, tracker_url: str) -> Erasure
     finally:
         store.close()
     with session_scope(shop_url) as session:
+        tickets = _delete_tickets(session, senders, wanted)
         handoffs = _delete_handoffs(session, senders, wanted)
-    logger.info("Erased a shopper: %d conversations, %d handoffs", len(senders), handoffs)
-    return ErasureReport(len(senders), events, handoffs)
+    logger.info(
+        "Erased a shopper: %d conversations, %d handoffs, %d tickets",
+        len(senders),
+        len(handoffs),
+        tickets,
+    )
+    return ErasureReport(len(senders), events, len(handoffs), tickets)
 
 
 def _senders_mentioning(store: TrackerEvents, email: str) -> set[str]:
@@ -70,16 +79,36 @@ def _delete_events(store: TrackerEvents, senders: set[str]) -> int:
         return connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(senders))).rowcount
 
 
-def _delete_handoffs(session: Session, senders: set[str], email: str) -> int:
+def _delete_tickets(session: Session, senders: set[str], email: str) -> int:
+    mentions = or_(
+        SupportTicket.conversation_id.in_(senders),
+        func.lower(SupportTicket.email) == email,
+        func.lower(SupportTicket.message).contains(email),
+    )
+    return _delete_all(session, select(SupportTicket).where(mentions))
+
+
+def _delete_handoffs(session: Session, senders: set[str], email: str) -> list[int]:
+    """Deletes the handoffs (their live-chat messages with them); returns their ids."""
     mentions = or_(
         Handoff.conversation_id.in_(senders),
         func.lower(cast(Handoff.transcript, String)).contains(email),
         func.lower(cast(Handoff.slots, String)).contains(email),
     )
     handoffs = list(session.scalars(select(Handoff).where(mentions)))
+    ids = [handoff.id for handoff in handoffs]
+    _delete_all(session, select(SupportTicket).where(SupportTicket.handoff_id.in_(ids)))
     for handoff in handoffs:
         session.delete(handoff)
-    return len(handoffs)
+    return ids
+
+
+def _delete_all(session: Session, query: Any) -> int:
+    rows = list(session.scalars(query))
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def purge_older_than(days: int, shop_url: str | None, tracker_url: str) -> ErasureReport:

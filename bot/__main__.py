@@ -12,6 +12,7 @@ import logging
 
 import uvicorn
 
+from aisle.pii import redact_logs
 from aisle.settings import get_settings
 from bot.app import create_app
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redact_logs()
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
 
 
