@@ -29,14 +29,17 @@ from catalog.errors import (
     IndexNotFoundError,
     ProductFileError,
 )
-from catalog.index import FORMAT_VERSION, CatalogIndex, IndexMeta, SearchHit
-from catalog.products import (
+from catalog.importers import (
     PRODUCT_FORMATS,
-    CatalogProduct,
-    Variant,
+    ImportResult,
+    RowProblem,
+    import_products,
+    parse_mapping,
     read_products,
     read_products_jsonl,
 )
+from catalog.index import FORMAT_VERSION, CatalogIndex, IndexMeta, SearchHit
+from catalog.products import CatalogProduct, Variant
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -47,15 +50,19 @@ __all__ = [
     "CatalogIndex",
     "CatalogIndexError",
     "CatalogProduct",
+    "ImportResult",
     "IndexMeta",
     "IndexMismatchError",
     "IndexNotFoundError",
     "ProductFileError",
+    "RowProblem",
     "SearchHit",
     "Variant",
     "embedding_dimension",
     "encode",
+    "import_products",
     "load_encoder",
+    "parse_mapping",
     "product_text",
     "read_products",
     "read_products_jsonl",

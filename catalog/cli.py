@@ -3,7 +3,8 @@
 The commands and their flags are a stable contract (scripts and the evaluation
 harness call them)::
 
-    python -m catalog build --products FILE --out DIR [--format jsonl] [--batch-size 64]
+    python -m catalog build --products FILE --out DIR [--format csv|tsv|jsonl|shopify]
+                            [--map field=column,...] [--batch-size 64]
     python -m catalog search --index DIR --query "..." [-k 10] [--json]
     python -m catalog search --index DIR --queries FILE [-k 10] [--json]
 
@@ -24,8 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from catalog.errors import CatalogError
+from catalog.importers import PRODUCT_FORMATS, import_products, parse_mapping
 from catalog.index import CatalogIndex, SearchHit
-from catalog.products import PRODUCT_FORMATS, read_products
 
 __all__ = ["build_parser", "main"]
 
@@ -68,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--products", required=True, type=Path, metavar="FILE")
     build.add_argument("--out", required=True, type=Path, metavar="DIR")
     build.add_argument("--format", default="jsonl", choices=sorted(PRODUCT_FORMATS))
+    build.add_argument(
+        "--map",
+        default="",
+        metavar="FIELD=COLUMN,...",
+        help="export columns of the product fields, e.g. id=product_id,title=product_name",
+    )
     build.add_argument("--batch-size", default=64, type=_positive_int, metavar="N")
     build.set_defaults(run=_run_build)
 
@@ -98,7 +105,8 @@ def _positive_int(text: str) -> int:
 def _run_build(args: argparse.Namespace) -> None:
     """Reads the export, embeds it and saves the index, then prints count and time."""
     started = time.perf_counter()
-    products = read_products(args.products, args.format)
+    result = import_products(args.products, args.format, parse_mapping(args.map))
+    products = result.products
     if not products:
         raise CatalogError(
             f"no valid products in {args.products}: fix the rows reported above and rerun"
@@ -111,7 +119,8 @@ def _run_build(args: argparse.Namespace) -> None:
             f"cannot write the index to {args.out} ({exc.strerror}): pass a writable --out folder"
         ) from None
     elapsed = time.perf_counter() - started
-    print(f"indexed {len(index)} products into {args.out} in {elapsed:.1f}s")
+    skipped = f" ({len(result.problems)} bad rows skipped, listed above)" if result.problems else ""
+    print(f"indexed {len(index)} products into {args.out} in {elapsed:.1f}s{skipped}")
 
 
 def _run_search(args: argparse.Namespace) -> None:

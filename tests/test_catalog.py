@@ -478,3 +478,23 @@ def test_cli_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "build it with `python -m catalog build --products FILE --out" in result.stderr
+
+
+def test_cli_build_csv_with_a_column_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # In-process, like the batch test: the model is already loaded.
+    export = tmp_path / "p.csv"
+    export.write_text(
+        "sku,name,cost\nK1,Electric kettle,30\nK2,Chef knife,abc\nK3,Yoga mat,20\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "idx"
+
+    args = ["build", "--products", str(export), "--out", str(out), "--format", "csv"]
+    code = cli.main([*args, "--map", "id=sku,title=name,price=cost"])
+
+    assert code == 0
+    assert "indexed 2 products" in capsys.readouterr().out
+    assert any("p.csv:3: price 'abc' is not a number" in r.getMessage() for r in caplog.records)
+    assert CatalogIndex.load(out).search("kettle for tea", k=1)[0].product_id == "K1"
