@@ -5,8 +5,8 @@ harness call them)::
 
     python -m catalog build --products FILE --out DIR [--format csv|tsv|jsonl|shopify]
                             [--map field=column,...] [--batch-size 64]
-    python -m catalog search --index DIR --query "..." [-k 10] [--json]
-    python -m catalog search --index DIR --queries FILE [-k 10] [--json]
+    python -m catalog search --index DIR --query "..." [-k 10] [--json] [--mode hybrid]
+    python -m catalog search --index DIR --queries FILE [-k 10] [--json] [--mode hybrid]
 
 Results go to stdout; progress bars, warnings and errors go to stderr. A
 problem the user can fix exits with code 2 and one line naming the fix.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from catalog.errors import CatalogError
 from catalog.importers import PRODUCT_FORMATS, import_products, parse_mapping
-from catalog.index import CatalogIndex, SearchHit
+from catalog.index import CatalogIndex, SearchHit, SearchOptions
 
 __all__ = ["build_parser", "main"]
 
@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("-k", "--k", default=10, type=_positive_int, help="results per query")
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    search.add_argument(
+        "--mode",
+        default="hybrid",
+        choices=["hybrid", "dense", "lexical"],
+        help="rankers to use (default: dense + BM25 fused)",
+    )
     search.set_defaults(run=_run_search)
     return parser
 
@@ -127,14 +133,15 @@ def _run_search(args: argparse.Namespace) -> None:
     """Searches one query or a TSV of queries and prints the results."""
     index = CatalogIndex.load(args.index)
     if args.query is not None:
-        hits = index.search(args.query, k=args.k)
+        hits = index.search(args.query, k=args.k, mode=args.mode)
         print(_single_json(args.query, hits) if args.json else _table(hits))
         return
     queries = _read_queries(args.queries)
     if not args.json:
         print("query_id\trank\tproduct_id\tscore")
     for chunk in _chunks(queries, QUERY_CHUNK):
-        results = index.search_many([text for _, text in chunk], k=args.k)
+        options = SearchOptions(mode=args.mode)
+        results = index.search_many([text for _, text in chunk], k=args.k, options=options)
         for (query_id, _), hits in zip(chunk, results, strict=True):
             print(_batch_json(query_id, hits) if args.json else _batch_rows(query_id, hits))
         sys.stdout.flush()
