@@ -34,6 +34,10 @@ NPROBE = 32
 
 _TRAIN_PER_LIST = 40
 
+SEARCH_THREADS = 1
+"""OpenMP threads FAISS uses: one query at a time is faster on one (2.5 ms vs 5.8 ms at 43k
+flat on this 2-core machine), and the other core stays free for the encoder."""
+
 
 def index_kind(count: int) -> str:
     """Returns ``"flat"`` or ``"ivf"``: the index type used for ``count`` vectors."""
@@ -46,6 +50,7 @@ class DenseIndex:
     def __init__(self, index: faiss.Index) -> None:
         """Wraps a FAISS index (flat or IVF) whose row numbers are the catalog's rows."""
         self._index = index
+        faiss.omp_set_num_threads(SEARCH_THREADS)
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = NPROBE
 

@@ -20,14 +20,18 @@ RRF_C = 60
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[int]], limit: int, c: int = RRF_C
+    rankings: Sequence[Sequence[int]],
+    limit: int,
+    c: int = RRF_C,
+    weights: Sequence[float] | None = None,
 ) -> list[tuple[int, float]]:
     """Fuses best-first lists of row numbers into ``(row, score)`` pairs, best first.
 
-    Ties keep the order in which rows were first seen, so the result is deterministic.
+    ``weights`` scales each list's contribution (default 1 each). Ties keep the
+    order in which rows were first seen, so the result is deterministic.
     """
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, row in enumerate(ranking, start=1):
-            scores[row] = scores.get(row, 0.0) + 1.0 / (c + rank)
+            scores[row] = scores.get(row, 0.0) + weight / (c + rank)
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]

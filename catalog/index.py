@@ -78,6 +78,9 @@ _FILES = (INDEX_FILE, IDS_FILE, PRODUCTS_FILE, META_FILE)
 CANDIDATES = 100
 """Rows each ranker contributes to the fusion (at least ``k``)."""
 
+DENSE_WEIGHT = 1.0
+"""Weight of the dense list against BM25's 1.0 in the fusion (bench/search_quality.py)."""
+
 SearchMode = Literal["hybrid", "dense", "lexical"]
 
 
@@ -285,13 +288,14 @@ class CatalogIndex:
 
     def _plan(self, query: str, options: _Options, k: int) -> _Plan:
         """Parses filters out of ``query``, corrects typos and builds the row mask."""
+        text = self._lexical.correct(query) if options.typo_tolerant else query
         parsed = (
-            parse_query(query, self.vocabulary)
+            parse_query(text, self.vocabulary)
             if options.parse
-            else ParsedQuery(query, SearchFilters())
+            else ParsedQuery(text, SearchFilters())
         )
         filters = parsed.filters.merged(options.filters) if options.filters else parsed.filters
-        text = self._lexical.correct(parsed.text) if options.typo_tolerant else parsed.text
+        text = parsed.text
         has_dead = len(self._products) < len(self._rows)
         mask = self._table.mask(filters) if filters or has_dead else None
         explicit = options.filters.categories if options.filters else frozenset()
@@ -322,7 +326,8 @@ class CatalogIndex:
         if mode != "dense":
             rankings.append(self._lexical_ranking(plan, candidates))
         if mode == "hybrid":
-            fused = reciprocal_rank_fusion([[row for row, _ in r] for r in rankings], k)
+            lists = [[row for row, _ in ranking] for ranking in rankings]
+            fused = reciprocal_rank_fusion(lists, k, weights=(DENSE_WEIGHT, 1.0))
         else:
             fused = rankings[0][:k]
         return [

@@ -40,6 +40,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 K1 = 1.5
 B = 0.75
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TEXT_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _STOPWORD_TEXT = (
     "a an and are as at be but by for from has have i in is it its me my of on or our so "
     "that the their this to was we with you your want need looking some any"
@@ -133,8 +134,17 @@ class LexicalIndex:
         self._delta[row] = Counter(int(term) for term in doc)
 
     def correct(self, text: str) -> str:
-        """Replaces each word the catalog never uses by its closest catalog word, if any."""
-        return " ".join(self._correct(word) for word in words(text))
+        """Replaces each word the catalog never uses by its closest catalog word, if any.
+
+        Everything else (case, "$", "&") is kept, so filters can still be read from it.
+        """
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            corrected = self._correct(word.lower())
+            return word if corrected == word.lower() else corrected
+
+        return _TEXT_WORD.sub(fix, text.replace("\u2019", "'"))
 
     def _correct_word(self, word: str) -> str:
         if word in self._surface or word in STOPWORDS or max_edits(word) == 0:

@@ -6,6 +6,7 @@ import pytest
 
 from catalog import CatalogProduct
 from catalog.attributes import AttributeTable
+from catalog.evaluation import ndcg_at_k, recall_at_k
 from catalog.filters import SearchFilters, Vocabulary, parse_query
 from catalog.fusion import reciprocal_rank_fusion
 from catalog.lexical import LexicalIndex, tokenize
@@ -143,3 +144,21 @@ def test_attribute_masks_and_live_stock() -> None:
     table.kill(2)
     assert rows(max_price=100) == [0, 1]
     assert not table.set_stock("nope", 1)
+
+
+def test_ndcg_and_recall() -> None:
+    labels = {"a": 3, "b": 2, "c": 1}
+
+    assert ndcg_at_k(["a", "b", "c"], labels, 10) == pytest.approx(1.0)
+    assert 0 < ndcg_at_k(["c", "b", "a"], labels, 10) < 1
+    assert ndcg_at_k(["x"], {}, 10) == 0.0
+    assert recall_at_k(["a", "x"], labels, 50) == 0.5  # grade >= 2 counts as relevant
+    assert recall_at_k(["a"], labels, 1) == 1.0  # the denominator is capped at k
+
+
+def test_typo_correction_keeps_the_rest_of_the_text() -> None:
+    lexical = LexicalIndex.build(["Basecamp Works camp quilt", "Loom & Lark jacket"])
+
+    assert lexical.correct("quilt by Basecamp Woorks under $300") == (
+        "quilt by Basecamp works under $300"
+    )
