@@ -35,8 +35,9 @@ NPROBE = 32
 _TRAIN_PER_LIST = 40
 
 SEARCH_THREADS = 1
-"""OpenMP threads FAISS uses: one query at a time is faster on one (2.5 ms vs 5.8 ms at 43k
-flat on this 2-core machine), and the other core stays free for the encoder."""
+"""OpenMP threads FAISS searches with: one query at a time is faster on one (2.5 ms vs 5.8 ms
+at 43k flat on this 2-core machine). Set around each search and restored after, because torch
+shares the OpenMP setting: left at 1, the encoder would run on one thread too."""
 
 
 def index_kind(count: int) -> str:
@@ -50,7 +51,6 @@ class DenseIndex:
     def __init__(self, index: faiss.Index) -> None:
         """Wraps a FAISS index (flat or IVF) whose row numbers are the catalog's rows."""
         self._index = index
-        faiss.omp_set_num_threads(SEARCH_THREADS)
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = NPROBE
 
@@ -116,6 +116,16 @@ class DenseIndex:
         With IVF and a narrow mask the visited clusters may hold fewer than ``k``
         allowed rows; then the allowed rows are scored exactly instead.
         """
+        previous = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(SEARCH_THREADS)
+        try:
+            return self._search(queries, k, allowed)
+        finally:
+            faiss.omp_set_num_threads(previous)
+
+    def _search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = min(k, len(self))
         if allowed is None:

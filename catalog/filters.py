@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from catalog.lexical import stem
 
@@ -200,13 +201,18 @@ def _phrases(text: str, names: Iterable[str]) -> set[str]:
 def _categories(text: str, categories: set[str]) -> set[str]:
     """Returns catalog categories named in ``text``, singular or plural ("tent" -> "Tents")."""
     stems = " " + " ".join(stem(word) for word in re.findall(r"[a-z]+", text.lower())) + " "
-    found = set()
-    for category in categories:
-        words = re.findall(r"[a-z]+", category.lower())
-        if words and " " + " ".join(stem(word) for word in words) + " " in stems:
-            found.add(category)
+    found = {
+        category for category in categories if (needle := _stemmed(category)) and needle in stems
+    }
     # "rain jackets" also names "Jackets": keep only the most specific category named.
     return {c for c in found if not any(c != o and c.lower() in o.lower() for o in found)}
+
+
+@lru_cache(maxsize=65536)
+def _stemmed(name: str) -> str:
+    """Returns `` word word `` of ``name``, plurals stemmed; "" for a name without letters."""
+    words = re.findall(r"[a-z]+", name.lower())
+    return " " + " ".join(stem(word) for word in words) + " " if words else ""
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
