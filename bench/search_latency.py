@@ -100,6 +100,42 @@ def build_throughput(products: list[CatalogProduct], count: int) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def faiss_crossover(demo: CatalogIndex, sizes: list[int], queries: int = 200) -> None:
+    """Flat vs IVF search time (one thread, k=100) and IVF recall@10 on jittered demo vectors.
+
+    This is where :data:`catalog.dense.IVF_THRESHOLD` comes from.
+    """
+    base = np.vstack([demo._dense.reconstruct(row) for row in range(len(demo))])
+    rng = np.random.default_rng(1)
+    print("| vectors | flat ms | IVF ms (nprobe 32) | IVF recall@10 | IVF train + add s |")
+    print("| --- | --- | --- | --- | --- |")
+    for size in sizes:
+        picks = rng.integers(0, len(base), size)
+        vectors = base[picks] + rng.normal(0, 0.02, (size, base.shape[1])).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        probe = vectors[rng.integers(0, size, queries)] + rng.normal(0, 0.05, (queries, 384))
+        probe = (probe / np.linalg.norm(probe, axis=1, keepdims=True)).astype(np.float32)
+        flat = DenseIndex.build(vectors, "flat")
+        started = time.perf_counter()
+        ivf = DenseIndex.build(vectors, "ivf")
+        built = time.perf_counter() - started
+        times: dict[str, list[float]] = {"flat": [], "ivf": []}
+        found: dict[str, list[set[int]]] = {"flat": [], "ivf": []}
+        for name, index in (("flat", flat), ("ivf", ivf)):
+            for row in probe:
+                started = time.perf_counter()
+                _, rows = index.search(row, 100)
+                times[name].append((time.perf_counter() - started) * 1000)
+                found[name].append(set(rows[0][:10].tolist()))
+        recall = statistics.mean(
+            len(a & b) / 10 for a, b in zip(found["flat"], found["ivf"], strict=True)
+        )
+        print(
+            f"| {size:,} | {statistics.median(times['flat']):.2f} | "
+            f"{statistics.median(times['ivf']):.2f} | {recall:.3f} | {built:.1f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=Path("var/index"))
@@ -107,12 +143,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2200, 50_000])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--build-sample", type=int, default=512)
+    parser.add_argument(
+        "--faiss-sizes", type=int, nargs="*", default=[], help="flat vs IVF at these sizes"
+    )
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, torch threads: {__import__('torch').get_num_threads()}")
     demo = CatalogIndex.load(args.index)
     queries = [q.text for q in make_queries(read_products(args.products))]
     queries = (queries * (args.requests // len(queries) + 1))[: args.requests]
     demo.search("warm up", k=1)
+    if args.faiss_sizes:
+        faiss_crossover(demo, args.faiss_sizes)
+        return
     print(f"RSS after loading the demo index and the model: {rss_mib():.0f} MiB")
     print("| products | kind | p50 ms | p99 ms | baseline p50 / p99 ms | index build s | RSS MiB |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
