@@ -1,9 +1,13 @@
 """Semantic product search for Aisle.
 
-Products are read from a shop export (:mod:`catalog.products`), embedded with
-a packaged sentence model (:mod:`catalog.encoder`) and searched by cosine
-similarity in a FAISS index (:mod:`catalog.index`). ``python -m catalog``
-builds and queries an index from the command line (:mod:`catalog.cli`).
+Products are read from a shop export (:mod:`catalog.importers`: JSONL, CSV,
+TSV, Shopify CSV), embedded with a packaged sentence model
+(:mod:`catalog.encoder`) and searched two ways, by cosine similarity in FAISS
+(:mod:`catalog.dense`) and by BM25 with typo correction (:mod:`catalog.lexical`),
+fused by rank (:mod:`catalog.fusion`) inside the filters read from the
+shopper's words (:mod:`catalog.filters`, :mod:`catalog.attributes`);
+:mod:`catalog.index` ties them together. ``python -m catalog`` builds and
+queries an index from the command line (:mod:`catalog.cli`).
 
 Example:
     >>> from catalog import CatalogIndex, read_products_jsonl
@@ -29,14 +33,18 @@ from catalog.errors import (
     IndexNotFoundError,
     ProductFileError,
 )
-from catalog.index import FORMAT_VERSION, CatalogIndex, IndexMeta, SearchHit
-from catalog.products import (
+from catalog.filters import SearchFilters
+from catalog.importers import (
     PRODUCT_FORMATS,
-    CatalogProduct,
-    Variant,
+    ImportResult,
+    RowProblem,
+    import_products,
+    parse_mapping,
     read_products,
     read_products_jsonl,
 )
+from catalog.index import FORMAT_VERSION, CatalogIndex, IndexMeta, SearchHit, SearchMode
+from catalog.products import CatalogProduct, Variant
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -47,15 +55,21 @@ __all__ = [
     "CatalogIndex",
     "CatalogIndexError",
     "CatalogProduct",
+    "ImportResult",
     "IndexMeta",
     "IndexMismatchError",
     "IndexNotFoundError",
     "ProductFileError",
+    "RowProblem",
+    "SearchFilters",
     "SearchHit",
+    "SearchMode",
     "Variant",
     "embedding_dimension",
     "encode",
+    "import_products",
     "load_encoder",
+    "parse_mapping",
     "product_text",
     "read_products",
     "read_products_jsonl",

@@ -3,9 +3,10 @@
 The commands and their flags are a stable contract (scripts and the evaluation
 harness call them)::
 
-    python -m catalog build --products FILE --out DIR [--format jsonl] [--batch-size 64]
-    python -m catalog search --index DIR --query "..." [-k 10] [--json]
-    python -m catalog search --index DIR --queries FILE [-k 10] [--json]
+    python -m catalog build --products FILE --out DIR [--format csv|tsv|jsonl|shopify]
+                            [--map field=column,...] [--batch-size 64]
+    python -m catalog search --index DIR --query "..." [-k 10] [--json] [--mode hybrid]
+    python -m catalog search --index DIR --queries FILE [-k 10] [--json] [--mode hybrid]
 
 Results go to stdout; progress bars, warnings and errors go to stderr. A
 problem the user can fix exits with code 2 and one line naming the fix.
@@ -24,8 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from catalog.errors import CatalogError
-from catalog.index import CatalogIndex, SearchHit
-from catalog.products import PRODUCT_FORMATS, read_products
+from catalog.importers import PRODUCT_FORMATS, import_products, parse_mapping
+from catalog.index import CatalogIndex, SearchHit, SearchOptions
 
 __all__ = ["build_parser", "main"]
 
@@ -68,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--products", required=True, type=Path, metavar="FILE")
     build.add_argument("--out", required=True, type=Path, metavar="DIR")
     build.add_argument("--format", default="jsonl", choices=sorted(PRODUCT_FORMATS))
+    build.add_argument(
+        "--map",
+        default="",
+        metavar="FIELD=COLUMN,...",
+        help="export columns of the product fields, e.g. id=product_id,title=product_name",
+    )
     build.add_argument("--batch-size", default=64, type=_positive_int, metavar="N")
     build.set_defaults(run=_run_build)
 
@@ -80,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("-k", "--k", default=10, type=_positive_int, help="results per query")
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    search.add_argument(
+        "--mode",
+        default="hybrid",
+        choices=["hybrid", "dense", "lexical"],
+        help="rankers to use (default: dense + BM25 fused)",
+    )
     search.set_defaults(run=_run_search)
     return parser
 
@@ -98,7 +111,8 @@ def _positive_int(text: str) -> int:
 def _run_build(args: argparse.Namespace) -> None:
     """Reads the export, embeds it and saves the index, then prints count and time."""
     started = time.perf_counter()
-    products = read_products(args.products, args.format)
+    result = import_products(args.products, args.format, parse_mapping(args.map))
+    products = result.products
     if not products:
         raise CatalogError(
             f"no valid products in {args.products}: fix the rows reported above and rerun"
@@ -111,21 +125,23 @@ def _run_build(args: argparse.Namespace) -> None:
             f"cannot write the index to {args.out} ({exc.strerror}): pass a writable --out folder"
         ) from None
     elapsed = time.perf_counter() - started
-    print(f"indexed {len(index)} products into {args.out} in {elapsed:.1f}s")
+    skipped = f" ({len(result.problems)} bad rows skipped, listed above)" if result.problems else ""
+    print(f"indexed {len(index)} products into {args.out} in {elapsed:.1f}s{skipped}")
 
 
 def _run_search(args: argparse.Namespace) -> None:
     """Searches one query or a TSV of queries and prints the results."""
     index = CatalogIndex.load(args.index)
     if args.query is not None:
-        hits = index.search(args.query, k=args.k)
+        hits = index.search(args.query, k=args.k, mode=args.mode)
         print(_single_json(args.query, hits) if args.json else _table(hits))
         return
     queries = _read_queries(args.queries)
     if not args.json:
         print("query_id\trank\tproduct_id\tscore")
     for chunk in _chunks(queries, QUERY_CHUNK):
-        results = index.search_many([text for _, text in chunk], k=args.k)
+        options = SearchOptions(mode=args.mode)
+        results = index.search_many([text for _, text in chunk], k=args.k, options=options)
         for (query_id, _), hits in zip(chunk, results, strict=True):
             print(_batch_json(query_id, hits) if args.json else _batch_rows(query_id, hits))
         sys.stdout.flush()

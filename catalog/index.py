@@ -1,13 +1,17 @@
-"""The semantic product index: FAISS vectors plus the map back to product ids.
+"""The product index: dense vectors and BM25, fused by rank, searched inside filters.
 
-Vectors are unit length, so the exact inner-product index (``IndexFlatIP``)
-ranks by cosine similarity. Row ``i`` of the FAISS index is product ``ids[i]``.
+A query is parsed for filters (:mod:`catalog.filters`), typo-corrected against
+the catalog's words (:mod:`catalog.lexical`), then ranked twice over the rows
+the filters allow: by cosine similarity of all-MiniLM-L6-v2 embeddings in FAISS
+(:mod:`catalog.dense`) and by BM25; reciprocal rank fusion (:mod:`catalog.fusion`)
+merges the two. Row ``i`` of the FAISS index is product ``ids[i]``.
 
-A saved index is a folder of three files:
+A saved index is a folder of four files:
 
-- ``index.faiss``: the serialised FAISS index;
+- ``index.faiss``: the serialised FAISS index (flat, or IVF for large catalogs);
 - ``ids.json``: the product ids, in row order;
-- ``meta.json``: model name, dimension, count, build time and format version.
+- ``products.jsonl``: the products (attributes for filters, text for BM25), in row order;
+- ``meta.json``: model name, dimension, count, index kind, build time and format version.
 
 Each file is written to a temporary name and renamed into place, ``meta.json``
 last, and loading cross-checks the three, so a reader never silently mixes two
@@ -27,27 +31,34 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import faiss
 import numpy as np
+from pydantic import ValidationError
 
+from catalog.attributes import AttributeTable
+from catalog.dense import DenseIndex
 from catalog.encoder import MODEL_NAME, embedding_dimension, encode, load_encoder, product_text
 from catalog.errors import CatalogError, IndexMismatchError, IndexNotFoundError
+from catalog.filters import ParsedQuery, SearchFilters, Vocabulary, parse_query
+from catalog.fusion import reciprocal_rank_fusion
+from catalog.lexical import LexicalIndex
+from catalog.products import CatalogProduct
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-    from catalog.products import CatalogProduct
 
 __all__ = [
     "FORMAT_VERSION",
     "CatalogIndex",
     "IndexMeta",
     "SearchHit",
+    "SearchMode",
+    "SearchOptions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -55,18 +66,31 @@ logger = logging.getLogger(__name__)
 # error-looking line at INFO; they are expected, so only warnings are let through.
 logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Layout version of a saved index; bump it when the files change meaning."""
 
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.json"
 META_FILE = "meta.json"
-_FILES = (INDEX_FILE, IDS_FILE, META_FILE)
+PRODUCTS_FILE = "products.jsonl"
+_FILES = (INDEX_FILE, IDS_FILE, PRODUCTS_FILE, META_FILE)
+
+CANDIDATES = 100
+"""Rows each ranker contributes to the fusion (at least ``k``)."""
+
+DENSE_WEIGHT = 1.0
+"""Weight of the dense list against BM25's 1.0 in the fusion (bench/search_quality.py)."""
+
+SearchMode = Literal["hybrid", "dense", "lexical"]
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One search result: a product id, its cosine score and its 1-based rank."""
+    """One search result: a product id, its score and its 1-based rank.
+
+    The score is the fused RRF score in hybrid mode, the cosine similarity in
+    dense mode and the BM25 score in lexical mode: compare scores within one list.
+    """
 
     product_id: str
     score: float
@@ -81,37 +105,47 @@ class IndexMeta:
     dimension: int
     count: int
     built_at: str
+    kind: str = "flat"
     format_version: int = FORMAT_VERSION
 
 
 class CatalogIndex:
-    """Exact cosine search over product embeddings.
+    """Hybrid product search: dense + BM25 fused by rank, inside the shopper's filters.
 
-    Build one with :meth:`build` or :meth:`load`; the constructor wraps parts
-    that are already consistent.
+    Build one with :meth:`build` or :meth:`load`. Products can then be added,
+    changed or removed (:meth:`upsert`, :meth:`delete`) and prices and stock
+    changed (:meth:`set_price`, :meth:`set_stock`) without a rebuild; the next
+    search sees every change.
     """
 
     def __init__(
         self,
-        index: faiss.Index,
-        ids: Sequence[str],
+        dense: DenseIndex,
+        products: Sequence[CatalogProduct],
         meta: IndexMeta,
         *,
         encoder: SentenceTransformer | None = None,
     ) -> None:
-        """Wraps a FAISS index whose row ``i`` is product ``ids[i]``.
+        """Wraps a dense index whose row ``i`` is ``products[i]``.
 
         Raises:
-            ValueError: The row count, id count and dimension disagree, or ids repeat.
+            ValueError: The row count, product count and dimension disagree, or ids repeat.
         """
-        if index.ntotal != len(ids):
-            raise ValueError(f"{index.ntotal} vectors but {len(ids)} ids")
-        if index.d != meta.dimension:
-            raise ValueError(f"index dimension {index.d} but meta says {meta.dimension}")
+        if len(dense) != len(products):
+            raise ValueError(f"{len(dense)} vectors but {len(products)} products")
+        if dense.dimension != meta.dimension:
+            raise ValueError(f"index dimension {dense.dimension} but meta says {meta.dimension}")
+        ids = [product.id for product in products]
         if len(set(ids)) != len(ids):
             raise ValueError("product ids repeat")
-        self._index = index
-        self._ids: tuple[str, ...] = tuple(ids)
+        self._dense = dense
+        self._rows: list[str | None] = list(ids)
+        self._row_of = {product_id: row for row, product_id in enumerate(ids)}
+        self._products = {product.id: product for product in products}
+        self._table = AttributeTable()
+        self._table.extend(list(products))
+        self._lexical = LexicalIndex.build([product_text(product) for product in products])
+        self._vocabulary: Vocabulary | None = None
         self._meta = meta
         self._encoder: SentenceTransformer | None = None
         if encoder is not None:
@@ -127,6 +161,7 @@ class CatalogIndex:
         batch_size: int = 64,
         show_progress: bool = True,
         model_name: str = MODEL_NAME,
+        kind: str | None = None,
     ) -> CatalogIndex:
         """Embeds ``products`` and indexes them.
 
@@ -136,14 +171,14 @@ class CatalogIndex:
             batch_size: Products per forward pass.
             show_progress: Draw a progress bar on stderr while embedding.
             model_name: Name recorded in ``meta.json``; pass it with a non-default encoder.
+            kind: ``"flat"`` or ``"ivf"``; by default chosen by size (:func:`index_kind`).
 
         Raises:
             CatalogError: ``products`` is empty or repeats an id.
         """
         if not products:
             raise CatalogError("no products to index: the product list is empty")
-        ids = [product.id for product in products]
-        _require_unique(ids)
+        _require_unique([product.id for product in products])
         model = encoder if encoder is not None else load_encoder()
         started = time.perf_counter()
         vectors = encode(
@@ -152,21 +187,22 @@ class CatalogIndex:
             show_progress=show_progress,
             encoder=model,
         )
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
+        dense = DenseIndex.build(vectors, kind)
         meta = IndexMeta(
             model_name=model_name,
             dimension=int(vectors.shape[1]),
-            count=len(ids),
+            count=len(products),
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            kind=dense.kind,
         )
-        logger.info("indexed %d products in %.1fs", len(ids), time.perf_counter() - started)
-        return cls(index, ids, meta, encoder=model)
+        index = cls(dense, products, meta, encoder=model)
+        logger.info("indexed %d products in %.1fs", len(index), time.perf_counter() - started)
+        return index
 
     @property
     def ids(self) -> tuple[str, ...]:
-        """Product ids in FAISS row order."""
-        return self._ids
+        """Ids of the indexed products, in row order."""
+        return tuple(product_id for product_id in self._rows if product_id is not None)
 
     @property
     def meta(self) -> IndexMeta:
@@ -182,52 +218,204 @@ class CatalogIndex:
             self._encoder = encoder
         return self._encoder
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Colours, brands and categories the filters recognise in a query."""
+        if self._vocabulary is None:
+            self._vocabulary = self._table.vocabulary()
+        return self._vocabulary
+
     def __len__(self) -> int:
         """Returns the number of indexed products."""
-        return len(self._ids)
+        return len(self._products)
 
     def __repr__(self) -> str:
         return f"CatalogIndex(count={len(self)}, model={self._meta.model_name!r})"
 
-    def search(self, query: str, k: int = 10) -> list[SearchHit]:
-        """Returns the ``k`` products most similar to ``query``, best first."""
-        return self.search_many([query], k)[0]
+    def product(self, product_id: str) -> CatalogProduct | None:
+        """Returns the indexed product ``product_id`` (as last upserted), or None."""
+        return self._products.get(product_id)
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        filters: SearchFilters | None = None,
+        mode: SearchMode = "hybrid",
+        parse: bool = True,
+        typo_tolerant: bool = True,
+    ) -> list[SearchHit]:
+        """Returns the ``k`` best products for ``query``, best first.
+
+        Args:
+            query: The shopper's words; price, size, colour, brand, category and
+                stock phrases in it become filters unless ``parse`` is False.
+            k: Results wanted.
+            filters: Constraints from elsewhere (slots); they override parsed ones.
+            mode: ``"hybrid"`` (dense + BM25 fused), ``"dense"`` or ``"lexical"``.
+            parse: Read filters from the query text.
+            typo_tolerant: Correct words the catalog never uses before searching.
+        """
+        options = _Options(filters, mode, parse, typo_tolerant)
+        return self.search_many([query], k, options=options)[0]
 
     def search_many(
-        self, queries: Sequence[str], k: int = 10, *, batch_size: int = 64
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        *,
+        batch_size: int = 64,
+        options: _Options | None = None,
     ) -> list[list[SearchHit]]:
         """Searches several queries with one batched encode; one hit list per query."""
-        if not queries:
-            return []
-        vectors = encode(list(queries), batch_size=batch_size, encoder=self.encoder)
-        return self.search_vectors(vectors, k)
-
-    def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[SearchHit]]:
-        """Searches with query vectors that are already unit length.
-
-        This is the seam for callers that embed queries themselves (a hybrid
-        ranker that reuses one query vector for several indexes).
-        """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        queries = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
-        if len(self) == 0:
-            return [[] for _ in range(len(queries))]
-        scores, rows = self._index.search(queries, min(k, len(self)))
+        if not queries:
+            return []
+        options = options or _Options()
+        plans = [self._plan(query, options, k) for query in queries]
+        vectors: np.ndarray | None = None
+        if options.mode != "lexical":
+            texts = [plan.text for plan in plans]
+            vectors = encode(texts, batch_size=batch_size, encoder=self.encoder)
         return [
-            self._hits(row_scores, row_ids)
-            for row_scores, row_ids in zip(scores, rows, strict=True)
+            self._search_one(plan, None if vectors is None else vectors[i], k, options.mode)
+            for i, plan in enumerate(plans)
         ]
 
-    def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[SearchHit]:
-        """Turns one FAISS result row into hits, dropping its ``-1`` padding."""
-        found = [
-            (float(score), int(row)) for score, row in zip(scores, rows, strict=True) if row >= 0
-        ]
+    def _plan(self, query: str, options: _Options, k: int) -> _Plan:
+        """Parses filters out of ``query``, corrects typos and builds the row mask."""
+        text = self._lexical.correct(query) if options.typo_tolerant else query
+        parsed = (
+            parse_query(text, self.vocabulary)
+            if options.parse
+            else ParsedQuery(text, SearchFilters())
+        )
+        filters = parsed.filters.merged(options.filters) if options.filters else parsed.filters
+        text = parsed.text
+        has_dead = len(self._products) < len(self._rows)
+        mask = self._table.mask(filters) if filters or has_dead else None
+        explicit = options.filters.categories if options.filters else frozenset()
+        if mask is not None and parsed.filters.categories and not explicit:
+            mask = self._relax_category(filters, mask, k)
+        return _Plan(text or query, mask)
+
+    def _relax_category(self, filters: SearchFilters, mask: np.ndarray, k: int) -> np.ndarray:
+        """Drops a category read from the words when it leaves fewer than ``k`` products.
+
+        "mat for yoga" names the category Mats, but a shopper asking for ten
+        results wants the nearest other products too; prices, sizes and brands
+        stay hard limits.
+        """
+        if int(mask.sum()) >= k:
+            return mask
+        return self._table.mask(replace(filters, categories=frozenset()))
+
+    def _search_one(
+        self, plan: _Plan, vector: np.ndarray | None, k: int, mode: SearchMode
+    ) -> list[SearchHit]:
+        candidates = max(CANDIDATES, k)
+        rankings: list[list[tuple[int, float]]] = []
+        if vector is not None:
+            scores, rows = self._dense.search(vector, candidates, plan.mask)
+            pairs = zip(rows[0].tolist(), scores[0].tolist(), strict=True)
+            rankings.append([(row, score) for row, score in pairs if row >= 0])
+        if mode != "dense":
+            rankings.append(self._lexical_ranking(plan, candidates))
+        if mode == "hybrid":
+            lists = [[row for row, _ in ranking] for ranking in rankings]
+            fused = reciprocal_rank_fusion(lists, k, weights=(DENSE_WEIGHT, 1.0))
+        else:
+            fused = rankings[0][:k]
         return [
-            SearchHit(product_id=self._ids[row], score=score, rank=rank)
-            for rank, (score, row) in enumerate(found, start=1)
+            SearchHit(product_id=str(self._rows[row]), score=score, rank=rank)
+            for rank, (row, score) in enumerate(fused, start=1)
         ]
+
+    def _lexical_ranking(self, plan: _Plan, candidates: int) -> list[tuple[int, float]]:
+        """The best BM25 rows among the allowed ones; rows matching no term are left out."""
+        scores = self._lexical.scores(plan.text, typo_tolerant=False)
+        if plan.mask is not None:
+            scores = np.where(plan.mask[: len(scores)], scores, 0.0)
+        matched = int(np.count_nonzero(scores))
+        take = min(candidates, matched)
+        if take == 0:
+            return []
+        top = np.argpartition(-scores, take - 1)[:take]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(row), float(scores[row])) for row in top]
+
+    # --- changes --------------------------------------------------------------------------
+
+    def upsert(self, products: Sequence[CatalogProduct], *, batch_size: int = 64) -> None:
+        """Adds new products and replaces changed ones; only changed texts are re-embedded.
+
+        A product whose embedded text is unchanged (a new price, stock or image)
+        keeps its vector; the others are embedded in one batch.
+        """
+        _require_unique([product.id for product in products])
+        texts = [product_text(product) for product in products]
+        fresh = [
+            i
+            for i, product in enumerate(products)
+            if product.id not in self._products
+            or product_text(self._products[product.id]) != texts[i]
+        ]
+        vectors = np.empty((len(products), self._meta.dimension), np.float32)
+        if fresh:
+            encoded = [texts[i] for i in fresh]
+            vectors[fresh] = encode(encoded, batch_size=batch_size, encoder=self.encoder)
+        for i, product in enumerate(products):
+            if i not in set(fresh):
+                vectors[i] = self._dense.reconstruct(self._row_of[product.id])
+        self.delete([p.id for p in products if p.id in self._products])
+        self._append(products, vectors, texts)
+        logger.info("upserted %d products (%d embedded)", len(products), len(fresh))
+
+    def _append(
+        self, products: Sequence[CatalogProduct], vectors: np.ndarray, texts: Sequence[str]
+    ) -> None:
+        first = len(self._rows)
+        self._dense.add(vectors)
+        self._table.extend(list(products))
+        for offset, (product, text) in enumerate(zip(products, texts, strict=True)):
+            row = first + offset
+            self._rows.append(product.id)
+            self._row_of[product.id] = row
+            self._products[product.id] = product
+            self._lexical.set_row(row, text)
+        self._vocabulary = None
+
+    def delete(self, product_ids: Sequence[str]) -> int:
+        """Removes products from search at once; returns how many were indexed."""
+        removed = 0
+        for product_id in product_ids:
+            row = self._row_of.pop(product_id, None)
+            if row is None:
+                continue
+            self._table.kill(row)
+            self._rows[row] = None
+            del self._products[product_id]
+            removed += 1
+        return removed
+
+    def set_price(self, product_id: str, price: float | None) -> None:
+        """Changes a product's price; price filters use it from the next search.
+
+        Raises:
+            KeyError: ``product_id`` is not indexed.
+        """
+        row = self._row_of[product_id]
+        self._table.set_price(row, price)
+        product = self._products[product_id]
+        self._products[product_id] = product.model_copy(update={"price": price})
+
+    def set_stock(self, sku: str, stock: int) -> bool:
+        """Changes a variant's stock (size / in-stock filters); False for an unknown SKU."""
+        return self._table.set_stock(sku, stock)
 
     def _check_encoder(self, encoder: SentenceTransformer) -> None:
         """Refuses an encoder whose vectors would not fit this index."""
@@ -238,21 +426,29 @@ class CatalogIndex:
                 f"{self._meta.dimension}-dimensional ones: rebuild the index with this encoder"
             )
 
+    # --- files ----------------------------------------------------------------------------
+
     def save(self, directory: str | Path) -> Path:
         """Writes the index to ``directory``, creating it if needed.
 
-        Each file replaces its old version atomically; ``meta.json`` goes last,
-        so its count tells a reader whether the other two belong with it.
+        Deleted rows are dropped first (the vectors of the others are kept, not
+        re-embedded). Each file replaces its old version atomically; ``meta.json``
+        goes last, so its count tells a reader whether the others belong with it.
 
         Returns:
             The directory written.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        _atomic_write(directory / INDEX_FILE, faiss.serialize_index(self._index).tobytes())
-        _atomic_write(directory / IDS_FILE, _json_bytes(list(self._ids)))
-        _atomic_write(directory / META_FILE, _json_bytes(asdict(self._meta)))
-        logger.info("saved %d products to %s", len(self), directory)
+        live = [row for row, product_id in enumerate(self._rows) if product_id is not None]
+        dense = self._dense if len(live) == len(self._rows) else self._dense.subset(live)
+        products = [self._products[str(self._rows[row])] for row in live]
+        meta = replace(self._meta, count=len(products), kind=dense.kind)
+        _atomic_write(directory / INDEX_FILE, faiss.serialize_index(dense.faiss_index).tobytes())
+        _atomic_write(directory / IDS_FILE, _json_bytes([p.id for p in products]))
+        _atomic_write(directory / PRODUCTS_FILE, _products_bytes(products))
+        _atomic_write(directory / META_FILE, _json_bytes(asdict(meta)))
+        logger.info("saved %d products to %s", len(products), directory)
         return directory
 
     @classmethod
@@ -286,13 +482,40 @@ class CatalogIndex:
             )
         index = _read_faiss(directory)
         ids = _read_ids(directory)
-        if not index.ntotal == len(ids) == meta.count or index.d != meta.dimension:
+        products = _read_products(directory)
+        if (
+            not index.ntotal == len(ids) == len(products) == meta.count
+            or index.d != meta.dimension
+            or ids != [product.id for product in products]
+        ):
             raise IndexMismatchError(
                 f"catalog index in {directory} is inconsistent ({index.ntotal} vectors of "
-                f"dimension {index.d}, {len(ids)} ids, meta says {meta.count} of dimension "
-                f"{meta.dimension}): rebuild it with {_build_command(directory)}"
+                f"dimension {index.d}, {len(ids)} ids, {len(products)} products, meta says "
+                f"{meta.count} of dimension {meta.dimension}): rebuild it with "
+                f"{_build_command(directory)}"
             )
-        return cls(index, ids, meta, encoder=encoder)
+        return cls(DenseIndex(index), products, meta, encoder=encoder)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How :meth:`CatalogIndex.search_many` searches (see :meth:`CatalogIndex.search`)."""
+
+    filters: SearchFilters | None = None
+    mode: SearchMode = "hybrid"
+    parse: bool = True
+    typo_tolerant: bool = True
+
+
+SearchOptions = _Options
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One query ready to search: corrected text and the allowed rows (None: all)."""
+
+    text: str
+    mask: np.ndarray | None
 
 
 def _require_unique(ids: Sequence[str]) -> None:
@@ -340,6 +563,7 @@ def _read_meta(directory: Path) -> IndexMeta:
             dimension=int(raw["dimension"]),
             count=int(raw["count"]),
             built_at=str(raw["built_at"]),
+            kind=str(raw.get("kind", "flat")),
             format_version=version,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -358,6 +582,25 @@ def _read_ids(directory: Path) -> list[str]:
             f"rebuild it with {_build_command(directory)}"
         )
     return ids
+
+
+def _read_products(directory: Path) -> list[CatalogProduct]:
+    """Reads ``products.jsonl`` as written by :meth:`CatalogIndex.save`."""
+    path = directory / PRODUCTS_FILE
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return [CatalogProduct.model_validate_json(line) for line in handle if line.strip()]
+    except (OSError, UnicodeDecodeError, ValidationError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise IndexMismatchError(
+            f"catalog index in {directory} has an unreadable {PRODUCTS_FILE} ({first_line}): "
+            f"rebuild it with {_build_command(directory)}"
+        ) from None
+
+
+def _products_bytes(products: Sequence[CatalogProduct]) -> bytes:
+    """Serialises products as JSON Lines, one per row."""
+    return "".join(product.model_dump_json() + "\n" for product in products).encode("utf-8")
 
 
 def _read_json(directory: Path, name: str) -> Any:

@@ -151,14 +151,20 @@ def demo_index_dir(
     """The catalog index of the demo shop.
 
     Reuses the index `make` built in var/index when it holds exactly the demo
-    shop's products (building one takes a minute); otherwise builds a new one.
+    shop's products in this code's index format (building one takes a minute);
+    otherwise builds a new one.
     """
-    from catalog import CatalogIndex, read_products_jsonl
+    from catalog import FORMAT_VERSION, CatalogIndex, read_products_jsonl
 
     products = read_products_jsonl(Path(demo_shop["products_file"]))
     prebuilt = VAR_DIR / "index"
-    ids_file = prebuilt / "ids.json"
-    if ids_file.exists() and json.loads(ids_file.read_text()) == [p.id for p in products]:
+    ids_file, meta_file = prebuilt / "ids.json", prebuilt / "meta.json"
+    if (
+        ids_file.exists()
+        and meta_file.exists()
+        and json.loads(meta_file.read_text()).get("format_version") == FORMAT_VERSION
+        and json.loads(ids_file.read_text()) == [p.id for p in products]
+    ):
         return prebuilt
     out = tmp_path_factory.mktemp("index")
     CatalogIndex.build(products, show_progress=False).save(out)

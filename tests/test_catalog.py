@@ -28,7 +28,9 @@ from catalog import (
     IndexMismatchError,
     IndexNotFoundError,
     ProductFileError,
+    SearchFilters,
     SearchHit,
+    SearchMode,
     cli,
     encode,
     load_encoder,
@@ -345,13 +347,14 @@ def test_save_and_load_round_trip_gives_identical_results(
     loaded = CatalogIndex.load(tmp_path / "idx")
 
     files = sorted(p.name for p in (tmp_path / "idx").iterdir())
-    assert files == ["ids.json", "index.faiss", "meta.json"]  # no temporary files left
+    # no temporary files left
+    assert files == ["ids.json", "index.faiss", "meta.json", "products.jsonl"]
     umask = os.umask(0o022)
     os.umask(umask)
     assert (tmp_path / "idx" / "index.faiss").stat().st_mode & 0o777 == 0o666 & ~umask
     meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
     assert meta["model_name"] == MODEL_NAME and meta["dimension"] == EMBEDDING_DIM
-    assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 1 and meta["built_at"]
+    assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 2 and meta["built_at"]
     assert loaded.ids == index.ids and len(loaded) == len(index)
     for query, _, _ in RELEVANCE_CASES:
         assert loaded.search(query, k=5) == index.search(query, k=5)
@@ -478,3 +481,92 @@ def test_cli_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "build it with `python -m catalog build --products FILE --out" in result.stderr
+
+
+def test_cli_build_csv_with_a_column_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # In-process, like the batch test: the model is already loaded.
+    export = tmp_path / "p.csv"
+    export.write_text(
+        "sku,name,cost\nK1,Electric kettle,30\nK2,Chef knife,abc\nK3,Yoga mat,20\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "idx"
+
+    args = ["build", "--products", str(export), "--out", str(out), "--format", "csv"]
+    code = cli.main([*args, "--map", "id=sku,title=name,price=cost"])
+
+    assert code == 0
+    assert "indexed 2 products" in capsys.readouterr().out
+    assert any("p.csv:3: price 'abc' is not a number" in r.getMessage() for r in caplog.records)
+    assert CatalogIndex.load(out).search("kettle for tea", k=1)[0].product_id == "K1"
+
+
+# --- hybrid search, filters and live changes -----------------------------------------------
+
+
+@pytest.fixture
+def editable_index(index: CatalogIndex) -> CatalogIndex:
+    """A fresh index of the test catalog that a test may change (the model is loaded)."""
+    products = [CatalogProduct.model_validate(record) for record in PRODUCTS]
+    return CatalogIndex.build(products, encoder=index.encoder, show_progress=False)
+
+
+def test_a_filter_applies_inside_the_search_not_after_its_top_k(index: CatalogIndex) -> None:
+    # The earbuds are nowhere near a tent's top 5, yet the brand filter must find them.
+    hits = index.search("tent", k=5, filters=SearchFilters(brands=frozenset({"Sonic"})))
+
+    assert [hit.product_id for hit in hits] == ["earbuds-01"]
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_every_mode_finds_the_product(index: CatalogIndex, mode: SearchMode) -> None:
+    hits = index.search("merino wool socks", k=3, mode=mode)
+
+    assert hits[0].product_id == "wool-socks-01"
+
+
+def test_typos_are_corrected(index: CatalogIndex) -> None:
+    assert index.search("casst iron skilet", k=1)[0].product_id == "frying-pan-01"
+
+
+def test_price_and_stock_changes_apply_to_the_next_search(editable_index: CatalogIndex) -> None:
+    assert editable_index.search("rain jacket under 30 dollars", k=5) == []
+
+    editable_index.set_price("rain-jacket-02", 25.0)
+    hits = editable_index.search("rain jacket under 30 dollars", k=5)
+    assert [hit.product_id for hit in hits] == ["rain-jacket-02"]
+
+    assert editable_index.set_stock("rain-jacket-02-yellow-m", 0)
+    assert editable_index.search("rain jacket under 30 dollars in size M", k=5) == []
+
+
+def test_upsert_and_delete_without_a_rebuild(editable_index: CatalogIndex, tmp_path: Path) -> None:
+    kayak = CatalogProduct(id="kayak-01", title="Sit-on-top Kayak", category="Outdoor > Water")
+    cheaper = CatalogProduct.model_validate({**PRODUCTS[0], "price": 10.0})
+
+    editable_index.upsert([kayak, cheaper])
+    editable_index.delete(["tent-01"])
+
+    assert editable_index.search("kayak for paddling on the river", k=1)[0].product_id == "kayak-01"
+    assert "tent-01" not in {h.product_id for h in editable_index.search("tent", k=30)}
+    assert [h.product_id for h in editable_index.search("jacket under 20", k=5)] == [
+        "rain-jacket-01"
+    ]
+    assert len(editable_index) == len(PRODUCTS)
+    editable_index.save(tmp_path)
+    loaded = CatalogIndex.load(tmp_path)
+    assert sorted(loaded.ids) == sorted(editable_index.ids)
+    assert loaded.search("kayak for paddling on the river", k=1)[0].product_id == "kayak-01"
+
+
+def test_ivf_index_searches_and_filters_like_flat(index: CatalogIndex) -> None:
+    products = [CatalogProduct.model_validate(record) for record in PRODUCTS]
+    ivf = CatalogIndex.build(products, encoder=index.encoder, show_progress=False, kind="ivf")
+
+    assert ivf.meta.kind == "ivf"
+    for query, _, _ in RELEVANCE_CASES[:4]:
+        assert ivf.search(query, k=1) == index.search(query, k=1)
+    only = SearchFilters(brands=frozenset({"Sonic"}))
+    assert [h.product_id for h in ivf.search("tent", k=3, filters=only)] == ["earbuds-01"]

@@ -1,0 +1,109 @@
+"""Search quality on the labelled demo query set: NDCG@10 and recall@50 per ranker.
+
+Builds the query set (bench/query_set.py) from the demo export, searches the
+demo index (var/index: `make index`) with each configuration and prints a
+table. "baseline" is the search before hybrid ranking: dense only, no filters,
+no typo correction (the plain sentence-transformers + flat FAISS pipeline).
+
+    .venv/bin/python bench/search_quality.py [--index var/index] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.query_set import make_queries, read_products
+from catalog import CatalogIndex
+from catalog.evaluation import ndcg_at_k, recall_at_k
+from catalog.index import SearchOptions
+
+CONFIGS: dict[str, SearchOptions] = {
+    "baseline (dense, no filters, no typo fix)": SearchOptions(
+        mode="dense", parse=False, typo_tolerant=False
+    ),
+    "lexical (BM25)": SearchOptions(mode="lexical"),
+    "dense": SearchOptions(mode="dense"),
+    "hybrid (RRF)": SearchOptions(mode="hybrid"),
+    "hybrid, no typo fix": SearchOptions(mode="hybrid", typo_tolerant=False),
+    "hybrid, no filters": SearchOptions(mode="hybrid", parse=False),
+}
+
+
+def evaluate(index: CatalogIndex, queries: list, options: SearchOptions) -> dict[str, float]:
+    """Returns mean NDCG@10 and recall@50 of ``options`` over ``queries``."""
+    started = time.perf_counter()
+    results = index.search_many([q.text for q in queries], k=50, options=options)
+    elapsed = time.perf_counter() - started
+    ranked = [[hit.product_id for hit in hits] for hits in results]
+    typo = [i for i, q in enumerate(queries) if q.typo]
+    return {
+        "ndcg@10": statistics.mean(
+            ndcg_at_k(r, q.labels, 10) for r, q in zip(ranked, queries, strict=True)
+        ),
+        "recall@50": statistics.mean(
+            recall_at_k(r, q.labels, 50) for r, q in zip(ranked, queries, strict=True)
+        ),
+        "ndcg@10 typo queries": statistics.mean(
+            ndcg_at_k(ranked[i], queries[i].labels, 10) for i in typo
+        ),
+        "ms/query (batched)": 1000 * elapsed / len(queries),
+    }
+
+
+def print_by_template(index: CatalogIndex, queries: list) -> None:
+    """Prints NDCG@10 per query template and ranker (where each ranker wins)."""
+    templates = sorted({q.template for q in queries})
+    print("| ranker | " + " | ".join(templates) + " |")
+    for name, options in CONFIGS.items():
+        results = index.search_many([q.text for q in queries], k=10, options=options)
+        cells = []
+        for template in templates:
+            pairs = [
+                (r, q) for r, q in zip(results, queries, strict=True) if q.template == template
+            ]
+            cells.append(
+                statistics.mean(
+                    ndcg_at_k([h.product_id for h in r], q.labels, 10) for r, q in pairs
+                )
+            )
+        print(f"| {name} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=Path("var/index"))
+    parser.add_argument("--products", type=Path, default=Path("var/demo/products.jsonl"))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--by-template", action="store_true", help="NDCG@10 per query template")
+    args = parser.parse_args()
+    queries = make_queries(read_products(args.products))
+    index = CatalogIndex.load(args.index)
+    index.search("warm up", k=1)
+    rows = {name: evaluate(index, queries, options) for name, options in CONFIGS.items()}
+    if args.by_template:
+        print_by_template(index, queries)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return
+    print(
+        f"{len(queries)} queries ({sum(q.typo for q in queries)} with a typo), "
+        f"{len(index)} products"
+    )
+    print("| ranker | NDCG@10 | recall@50 | NDCG@10 (typo queries) | ms/query |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, row in rows.items():
+        print(
+            f"| {name} | {row['ndcg@10']:.3f} | {row['recall@50']:.3f} | "
+            f"{row['ndcg@10 typo queries']:.3f} | {row['ms/query (batched)']:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
