@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.orders import MAX_VERIFICATION_FAILURES
 from aisle.database import session_scope
 from aisle.models import Handoff
 
@@ -33,6 +34,18 @@ CONTEXT_SLOTS = (
 )
 
 
+REASON_BY_INTENT = {"human_handoff": "shopper_request"}
+"""Why the conversation is handed over, from the intent that triggered it (data/rules)."""
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """The agent's first clue: what made the bot hand over."""
+    if int(tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_FAILURES:
+        return "verification_failed"
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return REASON_BY_INTENT.get(intent or "", "shopper_request")
+
+
 class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
@@ -40,7 +53,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = build_handoff(tracker, reason="shopper_request")
+        handoff = build_handoff(tracker, reason=handoff_reason(tracker))
         try:
             with session_scope() as session:
                 session.add(handoff)

@@ -38,7 +38,7 @@ from bot.agent_schemas import (
     QueueItem,
 )
 from bot.schemas import HandoffStatus
-from bot.store import _transcript, database_session
+from bot.store import database_session, transcript_lines
 
 DEFAULT_HANDLING_MINUTES = 5.0
 """Assumed handling time until some handoffs have been handled."""
@@ -137,7 +137,7 @@ def detail(database_url: str, handoff_id: int) -> HandoffDetail:
             customer=_customer(session, verified) if verified else None,
             verified_order=str(verified) if verified else None,
             products_shown=_products(session, slots.get("shown_products") or []),
-            transcript=_transcript(handoff.transcript),
+            transcript=transcript_lines(handoff.transcript),
             messages=[_live(m, _agent_name(session, m.agent_id)) for m in handoff.messages],
         )
 

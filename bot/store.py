@@ -161,11 +161,11 @@ def _handoff_item(handoff: Handoff) -> HandoffItem:
         reason=handoff.reason,
         summary=handoff.summary,
         latest_intent=handoff.latest_intent,
-        transcript=_transcript(handoff.transcript),
+        transcript=transcript_lines(handoff.transcript),
     )
 
 
-def _transcript(raw: Any) -> list[TranscriptLine]:
+def transcript_lines(raw: Any) -> list[TranscriptLine]:
     """Keeps the well-formed lines; a row written by an older action may hold junk."""
     if not isinstance(raw, list):
         return []

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import resources
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, handoff_reason
 from actions.orders import ActionAskOrderNumber, ActionOrderStatus, ValidateVerifyOrderForm
 from actions.policies import ActionExplainReturnPolicy
 from actions.refunds import ActionRefundStatus
@@ -217,6 +217,17 @@ def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:
         assert "order 10002" in handoff.summary and handoff.status == "waiting"
         assert [i["name"] for i in handoff.context["intents"]] == ["track_order", "human_handoff"]
     assert dispatcher.messages[0]["response"] == "utter_handoff_created"
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots", "reason"),
+    [
+        ("human_handoff", {}, "shopper_request"),
+        ("human_handoff", {"verification_failures": 3.0}, "verification_failed"),
+    ],
+)
+def test_handoff_reason_names_the_trigger(intent: str, slots: dict[str, Any], reason: str) -> None:
+    assert handoff_reason(tracker(slots, intent=intent)) == reason
 
 
 def test_refund_status_lists_refunds_and_returns(shop_env: str) -> None:
