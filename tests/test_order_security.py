@@ -25,8 +25,9 @@ from aisle.stack import Stack
 
 NOT_VERIFIED = "I couldn't find an order with that number and email address."
 LIMIT_REACHED = "I still can't match that order number and email"
-# Words that appear only in an answer about a real order.
-ORDER_DETAILS = ("placed", "tracking", "Delivered", "On its way", "Refunds for order", "return ")
+# Words that appear only in an answer about a real order (a policy answer mentions returns, so
+# the return sign is an RMA number, not the word).
+ORDER_DETAILS = ("placed", "tracking", "Delivered", "On its way", "Refunds for order", "RMA-")
 
 SQL_INJECTIONS = [
     "10001' OR '1'='1",
