@@ -1,8 +1,11 @@
 """Aisle's custom actions, served by rasa-sdk: ``python -m rasa_sdk --actions actions``.
 
-One module per feature: ``orders`` (verification and order status), ``search``
-(catalog search) and ``handoff`` (escalation to a person). ``resources`` holds
-the long-lived objects (order source, catalog index) they share.
+One module per feature: ``orders`` (verification and order status),
+``refunds``, ``returns`` (the return form; ``return_matching`` reads the
+shopper's answers), ``order_changes`` (cancel, change address), ``policies``
+(return policy answers), ``search`` (catalog search) and ``handoff``
+(escalation to a person). ``form_turns`` is what the forms share;
+``resources`` holds the long-lived objects (order source, catalog index).
 """
 
 from aisle.pii import redact_logs
