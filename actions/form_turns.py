@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection, Hashable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,6 +26,24 @@ from aisle.order_source import OrderSourceError
 from aisle.return_policy import PolicyError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What one validation run has already read. rasa-sdk calls ``required_slots``
+# three times per run and each validator may need the same order, so without
+# this one turn reads the order (or dry-runs a change) half a dozen times.
+_read_this_run: ContextVar[dict[Hashable, Any] | None] = ContextVar("read_this_run", default=None)
+
+
+def once_per_run(key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``, done once per validation run for ``key`` (every time outside one)."""
+    cache = _read_this_run.get()
+    if cache is None:
+        return read()
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]  # type: ignore[no-any-return]
+
 
 # Intents that interrupt a form: their rules (data/rules/) stop it, hand over
 # or answer a question and then resume the form.
@@ -100,9 +119,12 @@ class FreshStartFormValidation(FormValidationAction, ABC):
         if is_activation(tracker, self.form_slots):
             resets = [SlotSet(slot, None) for slot in self.form_slots]
             tracker.add_slots(resets)
+        token = _read_this_run.set({})
         try:
             return resets + await super().run(dispatcher, tracker, domain)
         except (OrderSourceError, PolicyError, SQLAlchemyError, LookupError):
             logger.exception("%s could not read the order of %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response="utter_order_lookup_failed")
             return [*resets, SlotSet("requested_slot", None)]
+        finally:
+            _read_this_run.reset(token)

@@ -25,6 +25,7 @@ from actions.form_turns import (
     is_fresh_answer,
     latest_intent,
     latest_text,
+    once_per_run,
 )
 from actions.orders import load_verified_order, say_not_verified
 from aisle.database import session_scope
@@ -92,7 +93,12 @@ class ValidateOrderChangeForm(FreshStartFormValidation):
         """Nothing to ask when the order can't change (``action_change_order`` says why)."""
         number = tracker.get_slot("verified_order")
         change = _requested_change(tracker)
-        if not number or refusal_of(number, change) is not None:
+        if not number:
+            return []
+        if (
+            once_per_run(("refusal", number, change), lambda: refusal_of(number, change))
+            is not None
+        ):
             return []
         return ["new_address", "change_confirmed"] if change == "address" else ["change_confirmed"]
 

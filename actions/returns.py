@@ -36,6 +36,7 @@ from actions.form_turns import (
     is_fresh_answer,
     latest_intent,
     latest_text,
+    once_per_run,
 )
 from actions.orders import say_not_verified
 from actions.return_matching import (
@@ -115,6 +116,10 @@ def load_context(tracker: Tracker) -> ReturnContext | None:
     number = tracker.get_slot("verified_order")
     if not number:
         return None
+    return once_per_run(("return context", number), lambda: _read_context(number))
+
+
+def _read_context(number: str) -> ReturnContext | None:
     order = resources.order_source().get_order(number)
     if order is None:
         return None
