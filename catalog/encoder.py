@@ -25,6 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from catalog.onnx_encoder import OnnxEncoder
     from catalog.products import CatalogProduct
 
 __all__ = [
@@ -96,7 +97,7 @@ def _load_offline(device: str) -> SentenceTransformer:
     return model
 
 
-def embedding_dimension(encoder: SentenceTransformer) -> int:
+def embedding_dimension(encoder: SentenceTransformer | OnnxEncoder) -> int:
     """Returns the size of the vectors ``encoder`` produces."""
     dimension = encoder.get_embedding_dimension()
     if dimension is None:
@@ -127,7 +128,7 @@ def encode(
     batch_size: int = 64,
     show_progress: bool = False,
     *,
-    encoder: SentenceTransformer | None = None,
+    encoder: SentenceTransformer | OnnxEncoder | None = None,
 ) -> np.ndarray:
     """Embeds ``texts`` as unit-length float32 rows, so inner product is cosine.
 
@@ -135,7 +136,8 @@ def encode(
         texts: Texts to embed; a single string counts as a list of one.
         batch_size: Texts per forward pass.
         show_progress: Draw a progress bar on stderr.
-        encoder: Model to use; the shared CPU encoder when omitted.
+        encoder: Model to use (sentence-transformers, or the ONNX export of it);
+            the shared CPU torch encoder when omitted.
 
     Returns:
         A C-contiguous ``(len(texts), dim)`` float32 array.

@@ -11,7 +11,10 @@ A saved index is a folder of four files:
 - ``index.faiss``: the serialised FAISS index (flat, or IVF for large catalogs);
 - ``ids.json``: the product ids, in row order;
 - ``products.jsonl``: the products (attributes for filters, text for BM25), in row order;
-- ``meta.json``: model name, dimension, count, index kind, build time and format version.
+- ``meta.json``: model name, dimension, count, index kind, build time and format version;
+- ``encoder.onnx``: the query encoder exported from the build's model
+  (:mod:`catalog.onnx_encoder`), so serving encodes queries without torch. It is
+  optional: an index without it still searches, through torch, and says so in the log.
 
 Each file is written to a temporary name and renamed into place, ``meta.json``
 last, and loading cross-checks the three, so a reader never silently mixes two
@@ -28,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -47,10 +51,13 @@ from catalog.errors import CatalogError, IndexMismatchError, IndexNotFoundError
 from catalog.filters import ParsedQuery, SearchFilters, Vocabulary, parse_query
 from catalog.fusion import reciprocal_rank_fusion
 from catalog.lexical import LexicalIndex
+from catalog.onnx_encoder import ONNX_FILE, OnnxEncoder, export_onnx
 from catalog.products import CatalogProduct
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    QueryEncoder = SentenceTransformer | OnnxEncoder
 
 __all__ = [
     "FORMAT_VERSION",
@@ -124,7 +131,8 @@ class CatalogIndex:
         products: Sequence[CatalogProduct],
         meta: IndexMeta,
         *,
-        encoder: SentenceTransformer | None = None,
+        encoder: QueryEncoder | None = None,
+        onnx_path: Path | None = None,
     ) -> None:
         """Wraps a dense index whose row ``i`` is ``products[i]``.
 
@@ -147,7 +155,8 @@ class CatalogIndex:
         self._lexical = LexicalIndex.build([product_text(product) for product in products])
         self._vocabulary: Vocabulary | None = None
         self._meta = meta
-        self._encoder: SentenceTransformer | None = None
+        self._encoder: QueryEncoder | None = None
+        self._onnx_path = onnx_path
         if encoder is not None:
             self._check_encoder(encoder)
             self._encoder = encoder
@@ -210,10 +219,23 @@ class CatalogIndex:
         return self._meta
 
     @property
-    def encoder(self) -> SentenceTransformer:
-        """The query encoder, loaded on first use so a loaded index opens fast."""
+    def encoder(self) -> QueryEncoder:
+        """The query encoder, loaded on first use so a loaded index opens fast.
+
+        A loaded index encodes with its ``encoder.onnx`` (no torch); without that
+        file it falls back to the torch model and logs why.
+        """
         if self._encoder is None:
-            encoder = load_encoder()
+            encoder: QueryEncoder
+            if self._onnx_path is not None and self._onnx_path.is_file():
+                encoder = OnnxEncoder(self._onnx_path)
+            else:
+                logger.warning(
+                    "no %s next to the catalog index: encoding queries with torch "
+                    "(slower, more memory); rebuild the index to export it",
+                    ONNX_FILE,
+                )
+                encoder = load_encoder()
             self._check_encoder(encoder)
             self._encoder = encoder
         return self._encoder
@@ -417,7 +439,7 @@ class CatalogIndex:
         """Changes a variant's stock (size / in-stock filters); False for an unknown SKU."""
         return self._table.set_stock(sku, stock)
 
-    def _check_encoder(self, encoder: SentenceTransformer) -> None:
+    def _check_encoder(self, encoder: QueryEncoder) -> None:
         """Refuses an encoder whose vectors would not fit this index."""
         dimension = embedding_dimension(encoder)
         if dimension != self._meta.dimension:
@@ -447,15 +469,31 @@ class CatalogIndex:
         _atomic_write(directory / INDEX_FILE, faiss.serialize_index(dense.faiss_index).tobytes())
         _atomic_write(directory / IDS_FILE, _json_bytes([p.id for p in products]))
         _atomic_write(directory / PRODUCTS_FILE, _products_bytes(products))
+        self._save_onnx(directory / ONNX_FILE)
         _atomic_write(directory / META_FILE, _json_bytes(asdict(meta)))
         logger.info("saved %d products to %s", len(products), directory)
         return directory
+
+    def _save_onnx(self, target: Path) -> None:
+        """Writes the query encoder: copied from the folder this index was loaded from,
+        kept when that is ``target``, else exported from the torch model it was built with."""
+        source = self._onnx_path
+        if source is not None and source.is_file():
+            if source.resolve() != target.resolve():
+                shutil.copyfile(source, target.with_suffix(".tmp"))
+                os.replace(target.with_suffix(".tmp"), target)
+        else:
+            model = self._encoder if self._encoder is not None else load_encoder()
+            if isinstance(model, OnnxEncoder):
+                model = load_encoder()
+            export_onnx(model, target)
+        self._onnx_path = target
 
     @classmethod
     def load(
         cls,
         directory: str | Path,
-        encoder: SentenceTransformer | None = None,
+        encoder: QueryEncoder | None = None,
         *,
         model_name: str = MODEL_NAME,
     ) -> CatalogIndex:
@@ -463,8 +501,8 @@ class CatalogIndex:
 
         Args:
             directory: The folder holding the index files.
-            encoder: Query encoder; when omitted, the shared CPU encoder, loaded at the
-                first search.
+            encoder: Query encoder; when omitted, the folder's ``encoder.onnx`` (or,
+                without it, the shared torch encoder), loaded at the first search.
             model_name: The model the index must have been built with.
 
         Raises:
@@ -494,7 +532,9 @@ class CatalogIndex:
                 f"{meta.count} of dimension {meta.dimension}): rebuild it with "
                 f"{_build_command(directory)}"
             )
-        return cls(DenseIndex(index), products, meta, encoder=encoder)
+        return cls(
+            DenseIndex(index), products, meta, encoder=encoder, onnx_path=directory / ONNX_FILE
+        )
 
 
 @dataclass(frozen=True)
