@@ -1,15 +1,23 @@
 """Latency of one search request, build throughput and memory, at several catalog sizes.
 
 For each size, an index is made from the demo export (2,200 products): larger
-sizes clone the demo products under new ids with their vectors jittered
-(Gaussian noise, re-normalised), so the index, filters and BM25 have the real
-size while the 50k embeddings need not be computed. Each request is one shopper
-query from the labelled set: parse filters + typo fix + encode + dense search in
-the filter mask + BM25 + fusion. The baseline is the plain pipeline: the
-sentence-transformers encode plus a flat FAISS search, nothing else. Build
-throughput embeds title + description of real demo products.
+sizes (50k, 1M) clone the demo products under new ids with their vectors
+jittered (Gaussian noise, re-normalised): embedding a million texts at build
+speed would take hours, so the synthetic catalogs reuse the real embeddings;
+the index, filters and BM25 have the real size. Build throughput is measured
+separately, by embedding title + description of real demo products (a sample).
 
-    .venv/bin/python bench/search_latency.py --sizes 2200 50000 [--requests 300]
+One request is what the action server does for a shopper query from the
+labelled set: parse filters + typo fix + encode (the index's ONNX encoder) +
+dense search in the filter mask + BM25 + fusion + the SQL fetch of the ten
+product cards from the shop DB (synthetic ids map to their demo product).
+The baseline, timed in the same run on the same queries, is the plain pipeline:
+sentence-transformers (torch fp32) encode + flat FAISS search, nothing else.
+Each figure is printed with the 1-minute load average when it was taken (the
+machine is shared).
+
+    .venv/bin/python bench/search_latency.py --sizes 2200 50000 [--requests 300] [--quick]
+    .venv/bin/python bench/search_latency.py --sizes 1000000 --requests 200   # once: ~GBs
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,11 +34,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import faiss
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from aisle.database import session_scope
+from aisle.models import Product
 from bench.query_set import make_queries, read_products
 from catalog import CatalogIndex, CatalogProduct, encode, load_encoder, product_text
 from catalog.dense import DenseIndex
 from catalog.index import IndexMeta
+from catalog.onnx_encoder import OnnxEncoder
+
+
+def load() -> str:
+    """The 1-minute load average, printed next to each figure."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def rss_mib() -> float:
@@ -46,8 +65,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p99
 
 
-def synthetic(index: CatalogIndex, size: int) -> CatalogIndex:
-    """An index of ``size`` products cloned from ``index`` (vectors jittered)."""
+def synthetic(index: CatalogIndex, size: int, sources: dict[str, str]) -> CatalogIndex:
+    """An index of ``size`` products cloned from ``index`` (vectors jittered).
+
+    ``sources`` gets each clone's id mapped to its demo product's id (for the DB fetch).
+    """
     base = [index.product(pid) for pid in index.ids]
     vectors = np.vstack([index._dense.reconstruct(row) for row in range(len(base))])
     rng = np.random.default_rng(0)
@@ -63,6 +85,7 @@ def synthetic(index: CatalogIndex, size: int) -> CatalogIndex:
         products.append(
             product.model_copy(update={"id": product.id + suffix, "variants": variants})
         )
+        sources[product.id + suffix] = product.id
         rows.append(source)
     noisy = vectors[rows] + rng.normal(0, 0.02, (size, vectors.shape[1])).astype(np.float32)
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
@@ -70,11 +93,22 @@ def synthetic(index: CatalogIndex, size: int) -> CatalogIndex:
     return CatalogIndex(DenseIndex.build(noisy), products, meta, encoder=index.encoder)
 
 
-def time_requests(index: CatalogIndex, queries: list[str]) -> list[float]:
+def fetch_cards(ids: list[str]) -> int:
+    """The action server's card fetch: the products and their variants, by id."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(Product).where(Product.id.in_(ids)).options(selectinload(Product.variants))
+        ).all()
+        return sum(len(row.variants) for row in rows)
+
+
+def time_requests(index: CatalogIndex, queries: list[str], sources: dict[str, str]) -> list[float]:
+    """Milliseconds per full request: search (encode included) + the cards' DB fetch."""
     samples = []
     for query in queries:
         started = time.perf_counter()
-        index.search(query, k=10)
+        hits = index.search(query, k=10)
+        fetch_cards([sources.get(hit.product_id, hit.product_id) for hit in hits])
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
@@ -93,11 +127,27 @@ def time_baseline(index: CatalogIndex, queries: list[str]) -> list[float]:
     return samples
 
 
-def build_throughput(products: list[CatalogProduct], count: int) -> float:
+def build_throughput(products: list[CatalogProduct], count: int, encoder: object) -> float:
+    """Products per second embedded (title, brand, category, colours, description)."""
     texts = [product_text(p) for p in products[:count]]
     started = time.perf_counter()
-    encode(texts, batch_size=64)
+    encode(texts, batch_size=64, encoder=encoder)  # type: ignore[arg-type]
     return len(texts) / (time.perf_counter() - started)
+
+
+def serving_memory(index_dir: Path) -> str:
+    """RSS of a fresh process that loads the index and searches, as the action server does."""
+    code = (
+        "import sys\n"
+        "from catalog import CatalogIndex\n"
+        f"ix = CatalogIndex.load({str(index_dir)!r}); ix.search('rain jacket under 100')\n"
+        "rss = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmRSS')][0]\n"
+        "print(int(rss) // 1024, 'torch' in sys.modules, type(ix.encoder).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return f"{out[0]} MiB (encoder {out[2]}, torch imported: {out[1]})"
 
 
 def faiss_crossover(demo: CatalogIndex, sizes: list[int], queries: int = 200) -> None:
@@ -143,36 +193,54 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2200, 50_000])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--build-sample", type=int, default=512)
+    parser.add_argument("--quick", action="store_true", help="100 requests, 128-product sample")
     parser.add_argument(
         "--faiss-sizes", type=int, nargs="*", default=[], help="flat vs IVF at these sizes"
     )
     args = parser.parse_args()
-    print(f"cpus: {os.cpu_count()}, torch threads: {__import__('torch').get_num_threads()}")
+    if args.quick:
+        args.requests, args.build_sample = 100, 128
+    torch_threads = __import__("torch").get_num_threads()
+    print(f"cpus: {os.cpu_count()}, torch threads: {torch_threads}, load {load()}")
     demo = CatalogIndex.load(args.index)
+    if not isinstance(demo.encoder, OnnxEncoder):
+        print("warning: the index has no encoder.onnx; requests are timed with torch")
     queries = [q.text for q in make_queries(read_products(args.products))]
     queries = (queries * (args.requests // len(queries) + 1))[: args.requests]
     demo.search("warm up", k=1)
     if args.faiss_sizes:
         faiss_crossover(demo, args.faiss_sizes)
         return
-    print(f"RSS after loading the demo index and the model: {rss_mib():.0f} MiB")
-    print("| products | kind | p50 ms | p99 ms | baseline p50 / p99 ms | index build s | RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(f"serving process (load index + one search): {serving_memory(args.index)}, load {load()}")
+    print(
+        "| products | kind | request p50 / p99 ms | load | baseline p50 / p99 ms | load "
+        "| speed-up p50 | FAISS MiB | make s | bench RSS MiB |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in args.sizes:
         started = time.perf_counter()
-        index = demo if size == len(demo) else synthetic(demo, size)
-        built = time.perf_counter() - started
+        sources: dict[str, str] = {}
+        index = demo if size == len(demo) else synthetic(demo, size, sources)
+        made = time.perf_counter() - started
         index.search("warm up", k=1)
-        p50, p99 = percentiles(time_requests(index, queries))
+        p50, p99 = percentiles(time_requests(index, queries, sources))
+        at = load()
         b50, b99 = percentiles(time_baseline(index, queries))
+        faiss_mib = faiss.serialize_index(index._dense.faiss_index).nbytes / 2**20
         print(
-            f"| {size:,} | {index._dense.kind} | {p50:.1f} | {p99:.1f} | {b50:.1f} / {b99:.1f} "
-            f"| {built:.1f} (no embedding) | {rss_mib():.0f} |"
+            f"| {size:,} | {index._dense.kind} | {p50:.1f} / {p99:.1f} | {at} "
+            f"| {b50:.1f} / {b99:.1f} | {load()} | {b50 / p50:.1f}x | {faiss_mib:.0f} "
+            f"| {made:.0f} (no embedding) | {rss_mib():.0f} |",
+            flush=True,
         )
         del index
-    products = [demo.product(pid) for pid in demo.ids]
-    rate = build_throughput([p for p in products if p is not None], args.build_sample)
-    print(f"build throughput (embedding title + description, batch 64): {rate:.0f} products/s")
+    products = [p for p in (demo.product(pid) for pid in demo.ids) if p is not None]
+    for name, encoder in (("torch fp32 (build path)", load_encoder()), ("onnx", demo.encoder)):
+        rate = build_throughput(products, args.build_sample, encoder)
+        print(
+            f"build throughput, {name}, {args.build_sample} demo products, batch 64: "
+            f"{rate:.0f} products/s (load {load()})"
+        )
 
 
 if __name__ == "__main__":

@@ -348,10 +348,11 @@ def test_save_and_load_round_trip_gives_identical_results(
 
     files = sorted(p.name for p in (tmp_path / "idx").iterdir())
     # no temporary files left
-    assert files == ["ids.json", "index.faiss", "meta.json", "products.jsonl"]
+    assert files == ["encoder.onnx", "ids.json", "index.faiss", "meta.json", "products.jsonl"]
     umask = os.umask(0o022)
     os.umask(umask)
-    assert (tmp_path / "idx" / "index.faiss").stat().st_mode & 0o777 == 0o666 & ~umask
+    for name in ("index.faiss", "encoder.onnx"):
+        assert (tmp_path / "idx" / name).stat().st_mode & 0o777 == 0o666 & ~umask
     meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
     assert meta["model_name"] == MODEL_NAME and meta["dimension"] == EMBEDDING_DIM
     assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 2 and meta["built_at"]
