@@ -221,3 +221,186 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- paraphrased queries --------------------------------------------------------------------
+
+PARAPHRASES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float | None], ...] = (
+    # (query, kinds asked for (category leaves), the catalog's words for what is described,
+    #  price bound). The queries avoid the catalog's nouns and attribute words on purpose.
+    (
+        "something to keep my feet dry on a rainy walk",
+        ("Rain boots", "Hiking boots", "Winter boots", "Hiking shoes"),
+        ("waterproof",),
+        None,
+    ),
+    (
+        "present for a runner",
+        ("Road running shoes", "Trail running shoes", "Leggings & tights", "Shorts", "Socks"),
+        (),
+        None,
+    ),
+    (
+        "coat that keeps me toasty when it snows in town",
+        ("Winter parkas", "Insulated jackets"),
+        ("insulated",),
+        None,
+    ),
+    ("top layer for a drizzly bike ride to work", ("Rain jackets",), (), None),
+    ("what do i wear under my clothes on the slopes so i stay warm", ("Base layers",), (), None),
+    ("cosy thing to put on my feet around the house", ("Slippers",), (), None),
+    ("footwear for splashing through streams in summer", ("Sandals",), ("quick-dry",), None),
+    ("somewhere to sleep on a mountain trip for two nights", ("Tents", "Sleeping bags"), (), None),
+    ("bag to carry my laptop and lunch to the office", ("Daypacks",), (), None),
+    ("big pack for a week on the appalachian trail", ("Backpacking packs",), (), None),
+    (
+        "stay warm at night when camping in the cold",
+        ("Sleeping bags", "Sleeping pads"),
+        ("insulated",),
+        None,
+    ),
+    ("keep me off the cold ground in the tent", ("Sleeping pads",), (), None),
+    ("make hot water in the wilderness", ("Stoves",), (), None),
+    ("keeps my drinks cold all day on the trail", ("Water bottles",), ("insulated",), None),
+    ("see where i'm going on a night hike hands free", ("Headlamps",), (), None),
+    ("sticks to take the strain off my knees going downhill", ("Trekking poles",), (), None),
+    ("somewhere to sit by the campfire", ("Camp furniture",), (), None),
+    ("something to cook a ribeye on the hob", ("Cookware",), (), None),
+    (
+        "heavy cast vessel for slow-cooked casseroles in the oven",
+        ("Pots & Dutch ovens",),
+        ("oven-safe",),
+        None,
+    ),
+    ("blade for chopping onions", ("Knives",), (), None),
+    ("gift for someone who can't start the day without their brew", ("Coffee & tea",), (), None),
+    (
+        "fluffy thing for the bed in the winter",
+        ("Duvets & comforters", "Blankets & throws"),
+        (),
+        None,
+    ),
+    ("bedding for someone who gets too hot at night", ("Sheets",), ("breathable",), None),
+    ("snuggle under it on the couch watching films", ("Blankets & throws",), ("soft",), None),
+    ("dry off after a swim", ("Towels",), (), None),
+    ("make my sofa look nicer", ("Cushions", "Blankets & throws"), (), None),
+    ("cover for the hallway floor", ("Rugs",), (), None),
+    ("a glow by my bed for a book before sleep", ("Lamps",), (), None),
+    ("put the kids' toys away tidily", ("Baskets",), (), None),
+    ("keep my fingers toasty on the slopes", ("Gloves",), ("insulated",), None),
+    ("keep my ears warm on cold mornings", ("Hats & beanies",), (), None),
+    ("shade my face at the beach", ("Hats & beanies",), ("UPF 50",), None),
+    ("stop blisters on long walks", ("Socks",), ("cushioned",), None),
+    ("trousers that dry fast on a trek", ("Hiking pants",), ("quick-dry",), None),
+    ("something for my legs on a soggy walk with the dog", ("Rain pants",), (), None),
+    ("something comfy to wear for yoga class", ("Leggings & tights",), ("stretchy",), None),
+    ("smart trousers for the office", ("Jeans & chinos",), (), None),
+    ("casual everyday shoes for walking around the city", ("Sneakers",), (), None),
+    ("smart ankle footwear to go with a suit", ("Chelsea boots",), (), None),
+    ("something for my feet for muddy forest jogs", ("Trail running shoes",), ("grippy",), None),
+    (
+        "what to wear on my feet for my first 26-mile race",
+        ("Road running shoes",),
+        ("cushioned",),
+        None,
+    ),
+    ("sturdy ankle support for rocky mountain trails", ("Hiking boots",), ("supportive",), None),
+    ("don't slip on icy pavements", ("Winter boots",), ("slip-resistant",), None),
+    ("wellies for the garden", ("Rain boots",), (), None),
+    ("top for sweaty workouts", ("T-shirts",), ("moisture-wicking",), None),
+    ("warm pullover for chilly evenings", ("Sweaters & hoodies", "Fleece jackets"), (), None),
+    ("sun protective top for a day casting on the river", ("Shirts",), ("UPF 50",), None),
+    ("layer to wear under my shell when it's chilly", ("Fleece jackets", "Base layers"), (), None),
+    (
+        "flexible top layer for bouldering days that stops gusts",
+        ("Softshell jackets",),
+        ("windproof",),
+        None,
+    ),
+    ("light puffy coat that squashes into a bag", ("Insulated jackets",), ("packable",), None),
+    ("outerwear for a week on a board in the alps", ("Ski jackets",), (), None),
+    ("cheap coat for the downpours", ("Rain jackets",), (), 100.0),
+    ("inexpensive shelter for a music festival", ("Tents",), (), 200.0),
+    ("affordable present for a keen cook", ("Cookware", "Knives", "Pots & Dutch ovens"), (), 60.0),
+    ("shorts for hot days on the trail", ("Shorts",), ("lightweight",), None),
+    (
+        "something to keep my tea hot on the commute",
+        ("Coffee & tea", "Water bottles"),
+        ("insulated",),
+        None,
+    ),
+    (
+        "get ready for a first camping weekend in the car",
+        ("Tents", "Sleeping bags", "Sleeping pads", "Camp furniture", "Stoves"),
+        (),
+        None,
+    ),
+    (
+        "gift for a hiker who has everything",
+        ("Trekking poles", "Headlamps", "Socks", "Water bottles"),
+        (),
+        None,
+    ),
+    ("use my phone without taking my gloves off", ("Gloves",), ("touchscreen-compatible",), None),
+    (
+        "stay visible when jogging after dark",
+        ("Leggings & tights", "Road running shoes", "Headlamps"),
+        ("reflective",),
+        None,
+    ),
+    ("lamp for the patio that needs no cable", ("Lamps",), ("rechargeable",), None),
+    ("soft floor covering for the bedroom", ("Rugs",), (), None),
+    ("pillow covers I can throw in the wash", ("Cushions",), ("machine-washable",), None),
+    ("towel that packs small for travel", ("Towels",), ("quick-dry",), None),
+)
+"""Queries worded as shoppers talk, without the catalog's own words (use-cases, synonyms,
+gifts), written by hand and labelled by rule against the demo catalog's real attributes:
+
+- 0: not a kind asked for nor a sibling of one, or above the price bound;
+- 1: a sibling category of a kind asked for (same parent, e.g. another jacket);
+- 2: a kind asked for;
+- 3: a kind asked for whose title + description holds every catalog word listed for
+  what the shopper described (e.g. "waterproof" for "keep my feet dry"); with no word
+  listed, every product of the kind is a 3.
+
+Category, price, title and description are the product's own fields in the export."""
+
+
+def make_paraphrases(products: list[dict[str, Any]]) -> list[Query]:
+    """Labels :data:`PARAPHRASES` against ``products`` (ids p001...; template "paraphrase")."""
+    by_leaf = {archetype.category.split(" > ")[-1]: archetype.category for archetype in ARCHETYPES}
+    queries = []
+    for number, (text, kinds, words, max_price) in enumerate(PARAPHRASES, start=1):
+        wanted = frozenset(by_leaf[kind] for kind in kinds)
+        query = Query(
+            f"p{number:03d}",
+            text,
+            min(wanted),
+            words,
+            max_price=max_price,
+            categories=wanted,
+            template="paraphrase",
+        )
+        query.labels = {p["id"]: grade_paraphrase(query, p) for p in products}
+        query.labels = {pid: label for pid, label in query.labels.items() if label > 0}
+        queries.append(query)
+    return queries
+
+
+def grade_paraphrase(query: Query, product: dict[str, Any]) -> int:
+    """Labels ``product`` for a paraphrased query by the rules of :data:`PARAPHRASES`."""
+    if not _meets_constraints(query, product):
+        return 0
+    category = product["category"]
+    if category not in query.categories:
+        parents = {_parent(kind) for kind in query.categories}
+        return 1 if _parent(category) in parents else 0
+    text = f"{product['title']} {product['description']}".lower()
+    return 3 if all(word.lower() in text for word in query.wanted_words) else 2
+
+
+def split(queries: list[Query]) -> tuple[list[Query], list[Query]]:
+    """A fixed tuning / held-out split: every third query (by position) is tuning."""
+    return [q for i, q in enumerate(queries) if i % 3 == 0], [
+        q for i, q in enumerate(queries) if i % 3
+    ]
