@@ -4,6 +4,7 @@ twice, and the conversations go on; the replica rejoins when restarted."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from aisle.production import ProductionConfig, prepare_databases, production_stack
 from aisle.stack import Stack
+from bench.load import AISLE_CONVERSATIONS, LoadResult, aisle_turn, run_load
 from bot.rasa_client import RasaClient
 from bot.rasa_pool import RasaPool
 
@@ -36,6 +38,8 @@ SCRIPT = [
     "thanks, bye",
 ]
 KILL_AFTER_TURNS = 8
+ATTACKER_EMAIL = "mallory@example.org"
+ORDER_DETAILS = ("placed", "tracking", "Delivered", "On its way", "Refunds for order", "RMA-")
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +76,38 @@ def test_conversations_spread_over_replicas_and_stay_on_theirs() -> None:
     assert [r.base_url for r in pool.route("shopper-7")] == [
         r.base_url for r in pool.route("shopper-7")
     ]
+
+
+def test_mixed_load_with_an_enumeration_attempt_answers_all_and_reveals_nothing(
+    production: tuple[Stack, ProductionConfig],
+) -> None:
+    """A short form of bench/load.py: shoppers in mixed conversations while someone tries
+    twenty order numbers with an email that owns none, each in a fresh conversation."""
+    stack, _config = production
+    gateway = stack.config.gateway_url
+
+    async def attacker() -> list[str]:
+        answers: list[str] = []
+        async with httpx.AsyncClient(base_url=gateway, timeout=60.0) as client:
+            for number in range(10001, 10021):
+                response = await client.post(
+                    f"/api/conversations/enumerate-{number}/messages",
+                    json={"text": f"where is order {number}? email {ATTACKER_EMAIL}"},
+                )
+                answers += [str(m.get("text") or "") for m in response.json()["messages"]]
+        return answers
+
+    async def both() -> tuple[LoadResult, list[str]]:
+        load = run_load(gateway, aisle_turn, AISLE_CONVERSATIONS, shoppers=8, duration_s=20.0)
+        result, answers = await asyncio.gather(load, attacker())
+        return result, answers
+
+    load_result, attack_answers = asyncio.run(both())
+    assert load_result.errors == 0, f"{load_result.errors} turns failed under load"
+    assert len(load_result.latencies_ms) >= 20
+    assert len(attack_answers) >= 20
+    revealing = [a for a in attack_answers if any(d in a for d in ORDER_DETAILS)]
+    assert not revealing
 
 
 def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
