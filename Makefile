@@ -25,7 +25,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test install system-packages app-env rasa-env data index train validate \
+.PHONY: help run run-production test install system-packages app-env rasa-env data index train validate \
         check lint lock clean clean-data distclean
 
 help: ## List the targets
@@ -33,6 +33,10 @@ help: ## List the targets
 
 run: install data index train ## Install, seed the demo shop, index, train, then start the whole assistant
 	$(APP_PY) -m aisle.stack
+
+REPLICAS ?= 2
+run-production: install data index train ## The production profile: REPLICAS Rasa + action servers on PostgreSQL and Redis
+	$(APP_PY) -m aisle.production --replicas $(REPLICAS)
 
 test: install data index train ## Install everything, then run every test
 	$(APP_PY) -m pytest

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:5005",
         description="Base URL of the Rasa server the gateway talks to.",
     )
+    rasa_urls: str = Field(
+        default="",
+        description=(
+            "Comma-separated base URLs of several Rasa replicas (production profile); "
+            "the gateway routes each conversation to one and fails over. Empty: rasa_url only."
+        ),
+    )
     rasa_timeout_seconds: float = Field(
         default=30.0, description="How long the gateway waits for one Rasa turn."
     )
@@ -61,6 +68,11 @@ class Settings(BaseSettings):
     support_timezone: str = Field(default="UTC", description="Time zone of the support hours.")
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
     search_results: int = Field(default=5, description="How many products one search answer shows.")
+
+    def rasa_replica_urls(self) -> list[str]:
+        """The Rasa replicas the gateway uses, in configuration order."""
+        urls = [url.strip() for url in self.rasa_urls.split(",") if url.strip()]
+        return urls or [self.rasa_url]
 
 
 @lru_cache(maxsize=1)

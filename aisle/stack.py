@@ -41,6 +41,8 @@ class Service:
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 180.0
+    stage: int = 0
+    """Services of one stage start together; a stage starts when the one before is ready."""
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
 
@@ -153,7 +155,17 @@ def isolated_config(
 
 def build_services(config: StackConfig) -> list[Service]:
     """The three services in start order: each one needs the one before it."""
-    common = {
+    common = common_environment(config)
+    return [
+        action_service("actions", config, config.action_port, common),
+        rasa_service("rasa", config, config.rasa_port, config.endpoints, common),
+        gateway_service(config, common),
+    ]
+
+
+def common_environment(config: StackConfig) -> dict[str, str]:
+    """What every service needs: offline model loading, no telemetry, the config's extras."""
+    return {
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "RASA_TELEMETRY_ENABLED": "false",
@@ -162,74 +174,87 @@ def build_services(config: StackConfig) -> list[Service]:
         "AISLE_RASA_URL": config.rasa_url,
         **config.env,
     }
-    python = sys.executable
-    return [
-        Service(
-            name="actions",
-            command=[
-                python,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(config.action_port),
-            ],
-            health_url=f"http://{config.host}:{config.action_port}/health",
-            env=common,
-        ),
-        Service(
-            name="rasa",
-            command=[
-                str(config.rasa_bin),
-                "run",
-                "--enable-api",
-                "--interface",
-                config.host,
-                "--port",
-                str(config.rasa_port),
-                "--model",
-                str(config.model),
-                "--endpoints",
-                str(config.endpoints),
-                "--credentials",
-                str(config.credentials),
-            ],
-            health_url=f"{config.rasa_url}/status",
-            env=common,
-        ),
-        Service(
-            name="gateway",
-            command=[
-                python,
-                "-m",
-                "bot",
-                "--host",
-                config.host,
-                "--port",
-                str(config.gateway_port),
-            ],
-            health_url=f"{config.gateway_url}/healthz",
-            env=common,
-        ),
-    ]
+
+
+def action_service(name: str, config: StackConfig, port: int, env: dict[str, str]) -> Service:
+    return Service(
+        name=name,
+        command=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        health_url=f"http://{config.host}:{port}/health",
+        env=env,
+        stage=0,
+    )
+
+
+def rasa_service(
+    name: str, config: StackConfig, port: int, endpoints: Path, env: dict[str, str]
+) -> Service:
+    return Service(
+        name=name,
+        command=[
+            str(config.rasa_bin),
+            "run",
+            "--enable-api",
+            "--interface",
+            config.host,
+            "--port",
+            str(port),
+            "--model",
+            str(config.model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(config.credentials),
+        ],
+        health_url=f"http://{config.host}:{port}/status",
+        env=env,
+        stage=1,
+    )
+
+
+def gateway_service(config: StackConfig, env: dict[str, str]) -> Service:
+    return Service(
+        name="gateway",
+        command=[
+            sys.executable,
+            "-m",
+            "bot",
+            "--host",
+            config.host,
+            "--port",
+            str(config.gateway_port),
+        ],
+        health_url=f"{config.gateway_url}/healthz",
+        env=env,
+        stage=2,
+    )
 
 
 class Stack:
     """The running assistant; a context manager so tests always clean up."""
 
-    def __init__(self, config: StackConfig, echo: bool = False) -> None:
+    def __init__(
+        self, config: StackConfig, echo: bool = False, services: list[Service] | None = None
+    ) -> None:
+        """``services`` replaces the default three (the production profile runs replicas)."""
         self.config = config
-        self.services = build_services(config)
+        self.services = services if services is not None else build_services(config)
         self._echo = echo
+
+    def service(self, name: str) -> Service:
+        """The running service called ``name`` (e.g. ``rasa-2`` in the production profile)."""
+        return next(service for service in self.services if service.name == name)
 
     def start(self) -> None:
         _check_prerequisites(self.config)
         try:
-            for service in self.services:
-                logger.info("Starting %s ...", service.name)
-                service.start(self.config.log_dir, self._echo)
-                service.wait_until_ready()
+            for stage in sorted({service.stage for service in self.services}):
+                starting = [service for service in self.services if service.stage == stage]
+                for service in starting:
+                    logger.info("Starting %s ...", service.name)
+                    service.start(self.config.log_dir, self._echo)
+                for service in starting:
+                    service.wait_until_ready()
         except BaseException:
             self.stop()
             raise
@@ -278,7 +303,7 @@ def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
+def stop_on_sigterm(signum: int, frame: object) -> None:
     """Lets `kill` stop the stack the way Ctrl-C does."""
     raise KeyboardInterrupt
 
@@ -291,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
     stack = Stack(StackConfig(gateway_port=settings.gateway_port), echo=not args.quiet)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         stack.start()
         print(

@@ -21,6 +21,7 @@ from bot import agent_auth, agent_ws, api, handoff_routes, images, metrics, page
 from bot.chat import ChatError
 from bot.live_chat import LiveHub
 from bot.rasa_client import RasaClient
+from bot.rasa_pool import RasaPool
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,16 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
 
     Args:
         settings: Defaults to the process-wide settings (environment).
-        rasa_client: Defaults to a client of ``settings.rasa_url``; the app's
-            lifespan opens and closes it.
+        rasa_client: One Rasa server (tests hand in a client with a fake transport);
+            defaults to a pool of ``settings.rasa_replica_urls()``. The app's lifespan
+            opens and closes it.
     """
     settings = settings or get_settings()
-    rasa = rasa_client or RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    rasa = (
+        RasaPool([rasa_client])
+        if rasa_client is not None
+        else RasaPool.from_urls(settings.rasa_replica_urls(), settings.rasa_timeout_seconds)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.rasa_client import RasaClient, RasaProtocolError, RasaUnavailable
+from bot.rasa_client import RasaProtocolError, RasaUnavailable
+from bot.rasa_pool import RasaPool
 from bot.schemas import (
     BotMessage,
     ErrorCode,
@@ -122,7 +123,7 @@ def _chat_error(error: ErrorDetails) -> ChatError:
 
 
 async def relay(
-    rasa: RasaClient, conversation_id: str, message: ShopperMessage, channel: Channel
+    rasa: RasaPool, conversation_id: str, message: ShopperMessage, channel: Channel
 ) -> list[BotMessage]:
     """Sends the shopper's message to Rasa and returns the bot's answers.
 

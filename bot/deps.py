@@ -13,7 +13,7 @@ from fastapi import Depends
 from fastapi.requests import HTTPConnection
 
 from aisle.settings import Settings
-from bot.rasa_client import RasaClient
+from bot.rasa_pool import RasaPool
 
 
 def app_settings(connection: HTTPConnection) -> Settings:
@@ -22,11 +22,11 @@ def app_settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
-def rasa_client(connection: HTTPConnection) -> RasaClient:
+def rasa_client(connection: HTTPConnection) -> RasaPool:
     """Returns the app's Rasa client (opened by the lifespan)."""
-    rasa: RasaClient = connection.app.state.rasa
+    rasa: RasaPool = connection.app.state.rasa
     return rasa
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-RasaDep = Annotated[RasaClient, Depends(rasa_client)]
+RasaDep = Annotated[RasaPool, Depends(rasa_client)]

@@ -33,7 +33,8 @@ from bot.chat import Channel, relay
 from bot.deps import app_settings, rasa_client
 from bot.handoff_store import OpenHandoff
 from bot.live_chat import LiveHub, live_hub
-from bot.rasa_client import RasaClient, RasaError
+from bot.rasa_client import RasaError
+from bot.rasa_pool import RasaPool
 from bot.schemas import (
     AgentMessageEnvelope,
     BotMessage,
@@ -59,7 +60,7 @@ class HandoffRelay:
     """Ties the database, Rasa and the live sockets together for one request."""
 
     settings: Settings
-    rasa: RasaClient
+    rasa: RasaPool
     hub: LiveHub
 
     @property

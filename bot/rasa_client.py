@@ -33,7 +33,15 @@ class RasaError(Exception):
 
 
 class RasaUnavailable(RasaError):
-    """Rasa could not be reached, timed out or failed (5xx)."""
+    """Rasa could not be reached, timed out or failed (5xx).
+
+    ``may_have_reached`` is False only when the request certainly never reached
+    Rasa (the connection was refused), so sending it again elsewhere is safe.
+    """
+
+    def __init__(self, message: str, may_have_reached: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_reached = may_have_reached
 
 
 class RasaProtocolError(RasaError):
@@ -57,14 +65,16 @@ class RasaClient:
         base_url: str,
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        connect_retries: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._connect_retries = CONNECT_RETRIES if connect_retries is None else connect_retries
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> RasaClient:
-        transport = self._transport or httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES)
+        transport = self._transport or httpx.AsyncHTTPTransport(retries=self._connect_retries)
         # trust_env=False: Rasa is an internal service and must not be reached
         # through a proxy configured for the outside world.
         self._http = httpx.AsyncClient(
@@ -127,6 +137,17 @@ class RasaClient:
         except (ValueError, AttributeError) as exc:
             raise RasaProtocolError(f"Rasa's tracker is not a JSON object: {exc}") from exc
 
+    async def tracker_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation's events so far (fail-over reads them to find a message's answers)."""
+        path = f"/conversations/{quote(conversation_id, safe='')}/tracker"
+        response = await self._request("GET", path, params={"include_events": "ALL"})
+        self._check(response, "did not return the tracker")
+        try:
+            events = response.json().get("events") or []
+        except (ValueError, AttributeError) as exc:
+            raise RasaProtocolError(f"Rasa's tracker is not a JSON object: {exc}") from exc
+        return [event for event in events if isinstance(event, dict)]
+
     def _check(self, response: httpx.Response, what: str) -> None:
         if response.is_server_error:
             raise RasaUnavailable(
@@ -159,6 +180,10 @@ class RasaClient:
             raise RuntimeError("RasaClient is not open; use it as 'async with RasaClient(...)'.")
         try:
             return await self._http.request(method, path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise RasaUnavailable(
+                f"Rasa at {self.base_url} is not reachable: {exc}", may_have_reached=False
+            ) from exc
         except httpx.TimeoutException as exc:
             raise RasaUnavailable(f"Rasa at {self.base_url} did not answer in time") from exc
         except httpx.TransportError as exc:

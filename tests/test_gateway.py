@@ -201,6 +201,8 @@ def test_http_message_is_relayed_and_answers_returned(
         ],
         "handoff": None,
     }
+    # The gateway tags each message with an id, so a replica can recognise it after fail-over.
+    assert len(fake_rasa.requests[0]["metadata"].pop("message_id")) == 32
     assert fake_rasa.requests == [
         {
             "sender": CONVERSATION,
@@ -225,6 +227,7 @@ def test_websocket_turn_sends_typing_and_bot_messages(
             "buttons": [{"title": "Track my order", "payload": "/order_status"}],
         },
     ]
+    assert len(fake_rasa.requests[0]["metadata"].pop("message_id")) == 32
     assert fake_rasa.requests[0]["metadata"] == {"channel": "websocket", "client": {}}
 
 

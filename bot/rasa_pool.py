@@ -1,0 +1,181 @@
+"""Several Rasa replicas behind one gateway: consistent routing and fail-over.
+
+Rasa scales out by running several servers on one tracker store (PostgreSQL)
+and one lock store (Redis); any replica can answer any conversation. The pool
+still sends each conversation to the same replica while it is up (rendezvous
+hashing), so a replica that dies moves only its own conversations, and
+nothing is balanced by hand.
+
+Fail-over must never lose a turn or answer one twice. A request that never
+reached a replica (connection refused) is simply sent to the next one. A
+request that broke off *after* reaching it (the replica was killed mid-turn)
+may or may not have been processed: Rasa saves the tracker at the end of a
+turn, so the next replica reads the tracker and, if the shopper's message is
+there (found by its message id), returns the answers recorded after it instead
+of sending it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from types import TracebackType
+from typing import Any
+
+from bot.rasa_client import RasaClient, RasaProtocolError, RasaUnavailable
+from bot.schemas import BotMessage
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_ID_KEY = "message_id"
+"""Metadata key of the id that lets a replica recognise a message another replica took."""
+
+
+class RasaPool:
+    """The gateway's view of Rasa: one or several replicas, used like one ``RasaClient``."""
+
+    def __init__(self, replicas: list[RasaClient]) -> None:
+        if not replicas:
+            raise ValueError("A Rasa pool needs at least one replica URL (AISLE_RASA_URLS).")
+        self.replicas = replicas
+
+    @classmethod
+    def from_urls(cls, urls: list[str], timeout: float) -> RasaPool:
+        """One client per URL; with several replicas a dead one fails over at once
+        instead of being retried (the next replica is the retry)."""
+        retries = None if len(urls) == 1 else 0
+        return cls([RasaClient(url, timeout, connect_retries=retries) for url in urls])
+
+    @property
+    def base_url(self) -> str:
+        return ", ".join(replica.base_url for replica in self.replicas)
+
+    async def __aenter__(self) -> RasaPool:
+        for replica in self.replicas:
+            await replica.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for replica in self.replicas:
+            await replica.__aexit__(exc_type, exc, tb)
+
+    def route(self, conversation_id: str) -> list[RasaClient]:
+        """The replicas in the order this conversation tries them (rendezvous hashing)."""
+        return sorted(
+            self.replicas,
+            key=lambda replica: _weight(conversation_id, replica.base_url),
+            reverse=True,
+        )
+
+    async def send(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[BotMessage]:
+        """Sends one shopper message to the conversation's replica, failing over when it is down."""
+        metadata = {**metadata, MESSAGE_ID_KEY: metadata.get(MESSAGE_ID_KEY) or uuid.uuid4().hex}
+        replicas = self.route(conversation_id)
+        maybe_processed = False
+        last_error: RasaUnavailable | None = None
+        for replica in replicas:
+            try:
+                if maybe_processed:
+                    recorded = await _answers_recorded(replica, conversation_id, metadata)
+                    if recorded is not None:
+                        return recorded
+                return await replica.send(conversation_id, text, metadata)
+            except RasaUnavailable as error:
+                last_error = error
+                maybe_processed = maybe_processed or error.may_have_reached
+                logger.warning(
+                    "Rasa replica %s failed, trying the next: %s", replica.base_url, error
+                )
+        assert last_error is not None
+        raise last_error
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Appends events on the first replica that answers.
+
+        Only a request that never reached a replica is repeated, so an event is never
+        appended twice.
+        """
+        await self._first_reachable(conversation_id, "append_events", events)
+
+    async def is_paused(self, conversation_id: str) -> bool:
+        paused: bool = await self._first_reachable(conversation_id, "is_paused")
+        return paused
+
+    async def is_ready(self) -> bool:
+        """Ready when at least one replica answers (the pool routes around the others)."""
+        for replica in self.replicas:
+            if await replica.is_ready():
+                return True
+        return False
+
+    async def replica_status(self) -> dict[str, bool]:
+        """Each replica's URL and whether it answers, for health pages and benchmarks."""
+        return {replica.base_url: await replica.is_ready() for replica in self.replicas}
+
+    async def _first_reachable(self, conversation_id: str, method: str, *args: Any) -> Any:
+        last_error: RasaUnavailable | None = None
+        for replica in self.route(conversation_id):
+            try:
+                return await getattr(replica, method)(conversation_id, *args)
+            except RasaUnavailable as error:
+                if error.may_have_reached:
+                    raise
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+
+async def _answers_recorded(
+    replica: RasaClient, conversation_id: str, metadata: dict[str, Any]
+) -> list[BotMessage] | None:
+    """The bot's answers to the message with this id, if a replica already processed it."""
+    try:
+        events = await replica.tracker_events(conversation_id)
+    except RasaProtocolError:
+        return None
+    message_id = metadata[MESSAGE_ID_KEY]
+    for index, event in enumerate(events):
+        if event.get("event") == "user" and _message_id(event) == message_id:
+            return _bot_messages_after(events[index + 1 :])
+    return None
+
+
+def _message_id(event: dict[str, Any]) -> str | None:
+    metadata = event.get("metadata") or {}
+    value = metadata.get(MESSAGE_ID_KEY) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _bot_messages_after(events: list[dict[str, Any]]) -> list[BotMessage]:
+    """Rebuilds the REST channel's answer from the tracker's ``bot`` events of one turn."""
+    messages: list[BotMessage] = []
+    for event in events:
+        if event.get("event") == "user":
+            break
+        if event.get("event") != "bot":
+            continue
+        data = event.get("data") or {}
+        message = BotMessage.model_validate(
+            {
+                "text": event.get("text"),
+                "buttons": data.get("buttons"),
+                "image": data.get("image"),
+                "custom": data.get("custom"),
+            }
+        )
+        if not message.is_empty():
+            messages.append(message)
+    return messages
+
+
+def _weight(conversation_id: str, replica_url: str) -> int:
+    digest = hashlib.blake2b(f"{conversation_id}|{replica_url}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
