@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,12 +29,11 @@ from aisle.stack import (
     Service,
     Stack,
     StackConfig,
-    StackError,
     action_service,
     common_environment,
     gateway_service,
     rasa_service,
-    stop_on_sigterm,
+    run_in_foreground,
 )
 
 logger = logging.getLogger(__name__)
@@ -201,23 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     stack = production_stack(config, echo=not args.quiet)
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
-    try:
-        stack.start()
-        print(
-            f"\nAisle (production profile, {config.replicas} Rasa + {config.replicas} action "
-            f"servers) is running: {stack.config.gateway_url}/\nPress Ctrl-C to stop.\n",
-            flush=True,
-        )
-        stack.wait()
-    except KeyboardInterrupt:
-        print("\nStopping Aisle ...", flush=True)
-    except StackError as error:
-        print(f"\n{error}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
-    return 0
+    return run_in_foreground(
+        stack,
+        f"Aisle (production profile, {config.replicas} Rasa + {config.replicas} action servers)"
+        f" is running: {stack.config.gateway_url}/",
+    )
 
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def stop_on_sigterm(signum: int, frame: object) -> None:
+def _stop_on_sigterm(signum: int, frame: object) -> None:
     """Lets `kill` stop the stack the way Ctrl-C does."""
     raise KeyboardInterrupt
 
@@ -316,14 +316,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
     stack = Stack(StackConfig(gateway_port=settings.gateway_port), echo=not args.quiet)
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    url = stack.config.gateway_url
+    return run_in_foreground(stack, f"Aisle is running. Demo shop: {url}/  Agent page: {url}/agent")
+
+
+def run_in_foreground(stack: Stack, banner: str) -> int:
+    """Starts ``stack``, prints ``banner`` and runs until Ctrl-C, SIGTERM or a service dies.
+
+    Returns the process exit code: 0 when stopped by the user, 1 when a service failed.
+    """
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         stack.start()
-        print(
-            f"\nAisle is running. Demo shop: {stack.config.gateway_url}/"
-            f"  Agent page: {stack.config.gateway_url}/agent\nPress Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(f"\n{banner}\nPress Ctrl-C to stop.\n", flush=True)
         stack.wait()
     except KeyboardInterrupt:
         print("\nStopping Aisle ...", flush=True)
