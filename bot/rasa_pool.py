@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.rasa_client import RasaClient, RasaProtocolError, RasaUnavailable
 from bot.schemas import BotMessage
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MESSAGE_ID_KEY = "message_id"
 """Metadata key of the id that lets a replica recognise a message another replica took."""
@@ -103,11 +106,14 @@ class RasaPool:
         Only a request that never reached a replica is repeated, so an event is never
         appended twice.
         """
-        await self._first_reachable(conversation_id, "append_events", events)
+        await self._first_reachable(
+            conversation_id, lambda replica: replica.append_events(conversation_id, events)
+        )
 
     async def is_paused(self, conversation_id: str) -> bool:
-        paused: bool = await self._first_reachable(conversation_id, "is_paused")
-        return paused
+        return await self._first_reachable(
+            conversation_id, lambda replica: replica.is_paused(conversation_id)
+        )
 
     async def is_ready(self) -> bool:
         """Ready when at least one replica answers (the pool routes around the others)."""
@@ -120,11 +126,14 @@ class RasaPool:
         """Each replica's URL and whether it answers, for health pages and benchmarks."""
         return {replica.base_url: await replica.is_ready() for replica in self.replicas}
 
-    async def _first_reachable(self, conversation_id: str, method: str, *args: Any) -> Any:
+    async def _first_reachable(
+        self, conversation_id: str, call: Callable[[RasaClient], Awaitable[T]]
+    ) -> T:
+        """``call`` on the conversation's replicas in route order, until one is reached."""
         last_error: RasaUnavailable | None = None
         for replica in self.route(conversation_id):
             try:
-                return await getattr(replica, method)(conversation_id, *args)
+                return await call(replica)
             except RasaUnavailable as error:
                 if error.may_have_reached:
                     raise
