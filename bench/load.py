@@ -60,6 +60,15 @@ STOCK_RASA_CONVERSATIONS = [
 SendTurn = Callable[[httpx.AsyncClient, str, str], Awaitable[bool]]
 
 
+@dataclass(frozen=True)
+class Workload:
+    """What the shoppers talk to, how one turn is sent, and the conversations they pick from."""
+
+    base_url: str
+    send: SendTurn
+    conversations: list[list[str]]
+
+
 @dataclass
 class LoadResult:
     shoppers: int
@@ -105,13 +114,7 @@ async def _post_ok(client: httpx.AsyncClient, path: str, body: dict[str, str]) -
     return response.status_code == 200
 
 
-async def run_load(
-    base_url: str,
-    send: SendTurn,
-    conversations: list[list[str]],
-    shoppers: int,
-    duration_s: float,
-) -> LoadResult:
+async def run_load(workload: Workload, shoppers: int, duration_s: float) -> LoadResult:
     """``shoppers`` concurrent shoppers, each running conversations until time is up."""
     result = LoadResult(shoppers=shoppers, duration_s=duration_s)
     deadline = time.monotonic() + duration_s
@@ -121,18 +124,18 @@ async def run_load(
         pick = random.Random(seed)
         while time.monotonic() < deadline:
             conversation_id = f"load-{uuid.uuid4().hex[:12]}"
-            for text in pick.choice(conversations):
+            for text in pick.choice(workload.conversations):
                 if time.monotonic() >= deadline:
                     return
                 started = time.perf_counter()
-                ok = await send(client, conversation_id, text)
+                ok = await workload.send(client, conversation_id, text)
                 if ok:
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
                 else:
                     result.errors += 1
 
     async with httpx.AsyncClient(
-        base_url=base_url, timeout=60.0, limits=limits, trust_env=False
+        base_url=workload.base_url, timeout=60.0, limits=limits, trust_env=False
     ) as client:
         await asyncio.gather(*(shopper(seed) for seed in range(shoppers)))
     return result
@@ -160,17 +163,12 @@ def _descendants(pid: int) -> list[int]:
 
 
 def measure(
-    services: Sequence[Service],
-    base_url: str,
-    send: SendTurn,
-    conversations: list[list[str]],
-    shoppers: int,
-    duration_s: float,
+    services: Sequence[Service], workload: Workload, shoppers: int, duration_s: float
 ) -> LoadResult:
     """One load level, with the CPU share and memory of each process over it."""
     pids = {s.name: s.process.pid for s in services if s.process is not None}
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    result = asyncio.run(run_load(base_url, send, conversations, shoppers, duration_s))
+    result = asyncio.run(run_load(workload, shoppers, duration_s))
     for name, pid in pids.items():
         result.cpu_percent[name] = 100 * (cpu_seconds(pid) - before[name]) / duration_s
         result.memory_mib[name] = rss_mib(pid)
@@ -188,17 +186,13 @@ def bench_aisle(replicas: int, levels: list[int], duration_s: float, redis_db: i
         rasa_ports=[5205 + i for i in range(replicas)],
         gateway_port=8200,
         log_dir=folder / "logs",
-        # The load comes from one address: the benchmark measures capacity, not rate limits.
-        env={"AISLE_RATE_LIMITS_ENABLED": "false"},
     )
     prepare_databases(config)
     with production_stack(config) as stack:
-        base_url = stack.config.gateway_url
-        asyncio.run(run_load(base_url, aisle_turn, AISLE_CONVERSATIONS, 2, 5.0))  # warm-up
+        workload = Workload(stack.config.gateway_url, aisle_turn, AISLE_CONVERSATIONS)
+        asyncio.run(run_load(workload, 2, 5.0))  # warm-up
         for shoppers in levels:
-            result = measure(
-                stack.services, base_url, aisle_turn, AISLE_CONVERSATIONS, shoppers, duration_s
-            )
+            result = measure(stack.services, workload, shoppers, duration_s)
             print(result.row(f"aisle, {replicas} replica(s)"), flush=True)
 
 
@@ -241,12 +235,10 @@ def bench_stock_rasa(levels: list[int], duration_s: float) -> None:
     try:
         service.start(project / "logs", echo=False)
         service.wait_until_ready()
-        base_url = f"http://127.0.0.1:{port}"
-        asyncio.run(run_load(base_url, stock_rasa_turn, STOCK_RASA_CONVERSATIONS, 2, 5.0))
+        workload = Workload(f"http://127.0.0.1:{port}", stock_rasa_turn, STOCK_RASA_CONVERSATIONS)
+        asyncio.run(run_load(workload, 2, 5.0))  # warm-up
         for shoppers in levels:
-            result = measure(
-                [service], base_url, stock_rasa_turn, STOCK_RASA_CONVERSATIONS, shoppers, duration_s
-            )
+            result = measure([service], workload, shoppers, duration_s)
             print(result.row("stock rasa init, 1 proc"), flush=True)
     finally:
         service.stop()

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from aisle.production import ProductionConfig, prepare_databases, production_stack
 from aisle.stack import Stack
-from bench.load import AISLE_CONVERSATIONS, LoadResult, aisle_turn, run_load
+from bench.load import AISLE_CONVERSATIONS, LoadResult, Workload, aisle_turn, run_load
 from bot.rasa_client import RasaClient
 from bot.rasa_pool import RasaPool
 
@@ -98,7 +98,8 @@ def test_mixed_load_with_an_enumeration_attempt_answers_all_and_reveals_nothing(
         return answers
 
     async def both() -> tuple[LoadResult, list[str]]:
-        load = run_load(gateway, aisle_turn, AISLE_CONVERSATIONS, shoppers=8, duration_s=20.0)
+        workload = Workload(gateway, aisle_turn, AISLE_CONVERSATIONS)
+        load = run_load(workload, shoppers=8, duration_s=20.0)
         result, answers = await asyncio.gather(load, attacker())
         return result, answers
 
