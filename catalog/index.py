@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -480,13 +479,12 @@ class CatalogIndex:
         source = self._onnx_path
         if source is not None and source.is_file():
             if source.resolve() != target.resolve():
-                shutil.copyfile(source, target.with_suffix(".tmp"))
-                os.replace(target.with_suffix(".tmp"), target)
+                _atomic_write(target, source.read_bytes())
         else:
-            model = self._encoder if self._encoder is not None else load_encoder()
-            if isinstance(model, OnnxEncoder):
-                model = load_encoder()
-            export_onnx(model, target)
+            built_with = self._encoder
+            if built_with is None or isinstance(built_with, OnnxEncoder):
+                built_with = load_encoder()
+            export_onnx(built_with, target)
         self._onnx_path = target
 
     @classmethod

@@ -81,7 +81,7 @@ def export_onnx(model: SentenceTransformer, path: Path, *, quantize: bool = Fals
     import torch
 
     transformer = model[0].auto_model
-    wrapper = _Pooled(transformer).eval()
+    wrapper = _pooled(transformer).eval()
     sample = model.tokenizer(["a sample query"], return_tensors="pt")
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -162,7 +162,7 @@ def _pooled_module() -> Any:
     return Pooled
 
 
-def _Pooled(transformer: Any) -> Any:
+def _pooled(transformer: Any) -> Any:
     return _pooled_module()(transformer)
 
 
