@@ -50,10 +50,6 @@ class RasaPool:
         retries = None if len(urls) == 1 else 0
         return cls([RasaClient(url, timeout, connect_retries=retries) for url in urls])
 
-    @property
-    def base_url(self) -> str:
-        return ", ".join(replica.base_url for replica in self.replicas)
-
     async def __aenter__(self) -> RasaPool:
         for replica in self.replicas:
             await replica.__aenter__()
@@ -121,10 +117,6 @@ class RasaPool:
             if await replica.is_ready():
                 return True
         return False
-
-    async def replica_status(self) -> dict[str, bool]:
-        """Each replica's URL and whether it answers, for health pages and benchmarks."""
-        return {replica.base_url: await replica.is_ready() for replica in self.replicas}
 
     async def _first_reachable(
         self, conversation_id: str, call: Callable[[RasaClient], Awaitable[T]]
