@@ -3,7 +3,8 @@
 Where a shopper's words are kept: Rasa's tracker store (every event of every
 conversation) and, in the shop database, the handoffs (transcript and slots
 for the agent, the live chat's messages) and the support tickets (email and
-message left when nobody was online). Logs never hold them (``aisle.pii`` redacts log lines as they
+message left when nobody was online); the CSAT ratings of those conversations go with them
+(their comments are stored redacted). Logs never hold them (``aisle.pii`` redacts log lines as they
 are written) and analytics keep only counts, so these two stores are all
 there is to clean. Orders, returns and refunds stay: they are the shop's
 records of a sale, kept under its own accounting rules.
@@ -23,7 +24,7 @@ from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from aisle.database import session_scope
-from aisle.models import Handoff, SupportTicket
+from aisle.models import CsatRating, Handoff, SupportTicket
 from aisle.order_source import normalise_email
 from aisle.tracker_events import EVENTS, TrackerEvents
 
@@ -57,6 +58,7 @@ def erase_shopper(email: str, shop_url: str | None, tracker_url: str) -> Erasure
     with session_scope(shop_url) as session:
         tickets = _delete_tickets(session, senders, wanted)
         handoffs = _delete_handoffs(session, senders, wanted)
+        _delete_all(session, select(CsatRating).where(CsatRating.conversation_id.in_(senders)))
     logger.info(
         "Erased a shopper: %d conversations, %d handoffs, %d tickets",
         len(senders),

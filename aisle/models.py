@@ -322,3 +322,25 @@ class SupportTicket(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     """``open`` until the team answers by email, then ``answered``."""
     created_at: Mapped[dt.datetime]
+
+
+class CsatRating(Base):
+    """How satisfied a shopper was, asked when a conversation ends (goodbye or handoff closed).
+
+    Kept for analytics, so the comment is stored redacted (``aisle.pii``) and
+    the conversation id is the only link back to the shopper.
+    """
+
+    __tablename__ = "csat_ratings"
+    __table_args__ = (
+        Index("uq_csat_ratings_conversation_trigger", "conversation_id", "trigger", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    rating: Mapped[int]
+    """1 (very unhappy) to 5 (very happy)."""
+    comment: Mapped[str | None] = mapped_column(Text)
+    trigger: Mapped[str] = mapped_column(String(20))
+    """What ended the conversation: ``goodbye`` or ``handoff_closed``."""
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import String, cast, func, select
 
 from aisle import migrate
+from aisle.csat import record_rating
 from aisle.database import session_scope
 from aisle.erasure import erase_shopper, purge_older_than
-from aisle.models import Handoff
+from aisle.models import CsatRating, Handoff
 from aisle.stack import Stack
 from aisle.tracker_events import EVENTS, TrackerEvents
 
@@ -58,6 +59,9 @@ def test_an_erased_shopper_is_found_nowhere(stack: Stack, demo_shop: dict[str, A
     tracker_url = f"sqlite:///{stack.config.endpoints.parent / 'tracker.db'}"
     shop_url = str(demo_shop["database_url"])
     assert _tracker_rows_with(tracker_url, email) > 0 and _handoffs_with(shop_url, email) == 1
+    with session_scope(shop_url) as session:
+        record_rating(session, shopper, 2, "too slow", "goodbye")
+        record_rating(session, bystander, 5, None, "goodbye")
 
     report = erase_shopper(email.upper(), shop_url, tracker_url)
 
@@ -65,6 +69,9 @@ def test_an_erased_shopper_is_found_nowhere(stack: Stack, demo_shop: dict[str, A
     assert _tracker_rows_with(tracker_url, email) == 0
     assert _conversation_exists(tracker_url, bystander)  # everyone else stays
     assert _handoffs_with(shop_url, email) == 0
+    with session_scope(shop_url) as session:
+        rated = set(session.scalars(select(CsatRating.conversation_id)))
+    assert shopper not in rated and bystander in rated
     for log in stack.config.log_dir.glob("*.log"):  # logs never held it
         assert email not in log.read_text(encoding="utf-8", errors="replace"), log.name
 
