@@ -10,7 +10,7 @@ no typo correction (the plain sentence-transformers + flat FAISS pipeline).
 
 ``--sets`` adds the hand-written paraphrase set (shoppers' words, not the
 catalog's: bench/query_set.py PARAPHRASES). Each set is split into a tuning third
-and a held-out two thirds (:func:`bench.query_set.split`); the dense weight of
+and a held-out two thirds (:func:`bench.query_set.split`); the dense share of
 the fusion is chosen on the tuning queries of both sets together and every figure
 is reported on the held-out queries only.
 """
@@ -38,7 +38,7 @@ CONFIGS: dict[str, SearchOptions] = {
     ),
     "lexical (BM25)": SearchOptions(mode="lexical"),
     "dense": SearchOptions(mode="dense"),
-    "hybrid (RRF)": SearchOptions(mode="hybrid"),
+    "hybrid (score fusion)": SearchOptions(mode="hybrid"),
     "hybrid, no typo fix": SearchOptions(mode="hybrid", typo_tolerant=False),
     "hybrid, no filters": SearchOptions(mode="hybrid", parse=False),
 }
@@ -84,8 +84,8 @@ def print_by_template(index: CatalogIndex, queries: list) -> None:
         print(f"| {name} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |")
 
 
-DENSE_WEIGHTS = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-"""Dense weights in the fusion tried on the tuning split (BM25's weight is 1)."""
+DENSE_SHARES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""Weights of the cosine in the fusion tried on the tuning split (BM25 gets the rest)."""
 
 RANKERS = {
     "lexical": SearchOptions(mode="lexical"),
@@ -94,15 +94,15 @@ RANKERS = {
 }
 
 
-def tune_dense_weight(index: CatalogIndex, tuning: list) -> float:
-    """The dense fusion weight with the best NDCG@10 on ``tuning`` (sets it in the index)."""
+def tune_dense_share(index: CatalogIndex, tuning: list) -> float:
+    """The dense share with the best NDCG@10 on ``tuning`` (sets it in the index)."""
     scores = {}
-    for weight in DENSE_WEIGHTS:
-        catalog.index.DENSE_WEIGHT = weight
-        scores[weight] = evaluate(index, tuning, RANKERS["hybrid"])["ndcg@10"]
-        print(f"tuning: dense weight {weight}: NDCG@10 {scores[weight]:.3f}")
-    best = max(scores, key=lambda weight: scores[weight])
-    catalog.index.DENSE_WEIGHT = best
+    for share in DENSE_SHARES:
+        catalog.index.DENSE_SHARE = share
+        scores[share] = evaluate(index, tuning, RANKERS["hybrid"])["ndcg@10"]
+        print(f"tuning: dense share {share}: NDCG@10 {scores[share]:.3f}")
+    best = max(scores, key=lambda share: scores[share])
+    catalog.index.DENSE_SHARE = best
     return best
 
 
@@ -110,10 +110,10 @@ def report_sets(index: CatalogIndex, products: list) -> None:
     """Tunes the fusion on the tuning split, then prints held-out figures per set."""
     generated_tune, generated_test = split(make_queries(products))
     paraphrase_tune, paraphrase_test = split(make_paraphrases(products))
-    default = catalog.index.DENSE_WEIGHT
-    best = tune_dense_weight(index, generated_tune + paraphrase_tune)
+    default = catalog.index.DENSE_SHARE
+    best = tune_dense_share(index, generated_tune + paraphrase_tune)
     print(
-        f"dense weight {best} chosen on {len(generated_tune) + len(paraphrase_tune)} tuning "
+        f"dense share {best} chosen on {len(generated_tune) + len(paraphrase_tune)} tuning "
         f"queries (default {default}); held-out figures:"
     )
     sets = {

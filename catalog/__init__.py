@@ -4,7 +4,7 @@ Products are read from a shop export (:mod:`catalog.importers`: JSONL, CSV,
 TSV, Shopify CSV), embedded with a packaged sentence model
 (:mod:`catalog.encoder`) and searched two ways, by cosine similarity in FAISS
 (:mod:`catalog.dense`) and by BM25 with typo correction (:mod:`catalog.lexical`),
-fused by rank (:mod:`catalog.fusion`) inside the filters read from the
+fused by score (:mod:`catalog.fusion`) inside the filters read from the
 shopper's words (:mod:`catalog.filters`, :mod:`catalog.attributes`);
 :mod:`catalog.index` ties them together. ``python -m catalog`` builds and
 queries an index from the command line (:mod:`catalog.cli`).

@@ -99,6 +99,12 @@ class DenseIndex:
         self._ensure_direct_map()
         return np.asarray(self._index.reconstruct(int(row)), dtype=np.float32)
 
+    def similarities(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        """Cosine of ``vector`` with the stored vectors of ``rows`` (normalised, so a dot)."""
+        self._ensure_direct_map()
+        vectors = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return [float(score) for score in vectors @ np.asarray(vector, dtype=np.float32)]
+
     def subset(self, rows: list[int]) -> DenseIndex:
         """Returns a new index of the same kind holding only ``rows``, renumbered from 0."""
         self._ensure_direct_map()

@@ -1,10 +1,10 @@
-"""The product index: dense vectors and BM25, fused by rank, searched inside filters.
+"""The product index: dense vectors and BM25, fused by score, searched inside filters.
 
 A query is parsed for filters (:mod:`catalog.filters`), typo-corrected against
 the catalog's words (:mod:`catalog.lexical`), then ranked twice over the rows
 the filters allow: by cosine similarity of all-MiniLM-L6-v2 embeddings in FAISS
-(:mod:`catalog.dense`) and by BM25; reciprocal rank fusion (:mod:`catalog.fusion`)
-merges the two. Row ``i`` of the FAISS index is product ``ids[i]``.
+(:mod:`catalog.dense`) and by BM25; a weighted sum of the two scores
+(:mod:`catalog.fusion`) merges them. Row ``i`` of the FAISS index is product ``ids[i]``.
 
 A saved index is a folder of four files:
 
@@ -48,7 +48,7 @@ from catalog.dense import DenseIndex
 from catalog.encoder import MODEL_NAME, embedding_dimension, encode, load_encoder, product_text
 from catalog.errors import CatalogError, IndexMismatchError, IndexNotFoundError
 from catalog.filters import ParsedQuery, SearchFilters, Vocabulary, parse_query
-from catalog.fusion import reciprocal_rank_fusion
+from catalog.fusion import convex_fusion
 from catalog.lexical import LexicalIndex
 from catalog.onnx_encoder import ONNX_FILE, OnnxEncoder, export_onnx
 from catalog.products import CatalogProduct
@@ -84,8 +84,9 @@ _FILES = (INDEX_FILE, IDS_FILE, PRODUCTS_FILE, META_FILE)
 CANDIDATES = 100
 """Rows each ranker contributes to the fusion (at least ``k``)."""
 
-DENSE_WEIGHT = 1.0
-"""Weight of the dense list against BM25's 1.0 in the fusion (bench/search_quality.py)."""
+DENSE_SHARE = 0.5
+"""Weight of the cosine in the fusion, BM25 getting the rest: chosen on the tuning split of
+the labelled queries by ``bench/search_quality.py --sets`` (0.5 and 0.6 tie there)."""
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 
@@ -94,7 +95,7 @@ SearchMode = Literal["hybrid", "dense", "lexical"]
 class SearchHit:
     """One search result: a product id, its score and its 1-based rank.
 
-    The score is the fused RRF score in hybrid mode, the cosine similarity in
+    The score is the fused score (0 to 1) in hybrid mode, the cosine similarity in
     dense mode and the BM25 score in lexical mode: compare scores within one list.
     """
 
@@ -346,15 +347,28 @@ class CatalogIndex:
             rankings.append([(row, score) for row, score in pairs if row >= 0])
         if mode != "dense":
             rankings.append(self._lexical_ranking(plan, candidates))
-        if mode == "hybrid":
-            lists = [[row for row, _ in ranking] for ranking in rankings]
-            fused = reciprocal_rank_fusion(lists, k, weights=(DENSE_WEIGHT, 1.0))
+        if mode == "hybrid" and vector is not None:
+            fused = self._fuse(vector, rankings[0], rankings[1], k)
         else:
             fused = rankings[0][:k]
         return [
             SearchHit(product_id=str(self._rows[row]), score=score, rank=rank)
             for rank, (row, score) in enumerate(fused, start=1)
         ]
+
+    def _fuse(
+        self,
+        vector: np.ndarray,
+        dense: list[tuple[int, float]],
+        lexical: list[tuple[int, float]],
+        k: int,
+    ) -> list[tuple[int, float]]:
+        """Fuses the two lists; lexical hits the dense top list missed get their real cosine."""
+        cosines = dict(dense)
+        missing = [row for row, _ in lexical if row not in cosines]
+        if missing:
+            cosines.update(zip(missing, self._dense.similarities(vector, missing), strict=True))
+        return convex_fusion(cosines, lexical, DENSE_SHARE, k)
 
     def _lexical_ranking(self, plan: _Plan, candidates: int) -> list[tuple[int, float]]:
         """The best BM25 rows among the allowed ones; rows matching no term are left out."""

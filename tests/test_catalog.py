@@ -358,7 +358,13 @@ def test_save_and_load_round_trip_gives_identical_results(
     assert meta["count"] == len(PRODUCTS) and meta["format_version"] == 2 and meta["built_at"]
     assert loaded.ids == index.ids and len(loaded) == len(index)
     for query, _, _ in RELEVANCE_CASES:
-        assert loaded.search(query, k=5) == index.search(query, k=5)
+        # The loaded index encodes with ONNX, the built one with torch: same ranking,
+        # scores equal to float32 rounding.
+        before, after = index.search(query, k=5), loaded.search(query, k=5)
+        assert [hit.product_id for hit in after] == [hit.product_id for hit in before]
+        assert [hit.score for hit in after] == pytest.approx(
+            [hit.score for hit in before], abs=1e-5
+        )
 
 
 def test_load_of_a_missing_index_names_the_build_command(tmp_path: Path) -> None:

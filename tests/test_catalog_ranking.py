@@ -8,7 +8,7 @@ from catalog import CatalogProduct
 from catalog.attributes import AttributeTable
 from catalog.evaluation import ndcg_at_k, recall_at_k
 from catalog.filters import SearchFilters, Vocabulary, parse_query
-from catalog.fusion import reciprocal_rank_fusion
+from catalog.fusion import convex_fusion
 from catalog.lexical import LexicalIndex, tokenize
 
 VOCABULARY = Vocabulary(
@@ -51,10 +51,23 @@ def test_bm25_delta_rows_score_like_built_rows() -> None:
     assert int(delta.scores("kayak").argmax()) == 4
 
 
-def test_rrf_rewards_rows_both_rankers_like() -> None:
-    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]], limit=3)
+def test_fusion_rewards_rows_both_rankers_like() -> None:
+    cosines = {1: 0.80, 2: 0.70, 3: 0.40, 4: 0.30}
+    fused = convex_fusion(cosines, [(3, 9.0), (4, 8.0), (1, 6.0)], dense_share=0.5, limit=3)
 
-    assert [row for row, _ in fused] == [1, 3, 2]
+    # 1 is liked by both; 3 is BM25's best; 2 has no lexical match at all.
+    assert [row for row, _ in fused] == [1, 3, 4]
+    assert fused[0][1] == pytest.approx(0.5 * 0.80 + 0.5 * 6 / 9)
+
+
+def test_fusion_shares_are_the_extremes_of_each_ranker() -> None:
+    cosines = {1: 0.9, 2: 0.5, 3: 0.1}
+    lexical = [(3, 5.0), (2, 4.0)]
+
+    assert [row for row, _ in convex_fusion(cosines, lexical, 1.0, 3)] == [1, 2, 3]
+    assert [row for row, _ in convex_fusion(cosines, lexical, 0.0, 2)] == [3, 2]
+    with pytest.raises(ValueError, match="dense_share"):
+        convex_fusion(cosines, lexical, 1.5, 3)
 
 
 @pytest.mark.parametrize(
