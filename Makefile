@@ -35,8 +35,9 @@ run: install data index train ## Install, seed the demo shop, index, train, then
 	$(APP_PY) -m aisle.stack
 
 REPLICAS ?= 2
-run-production: install data index train ## The production profile: REPLICAS Rasa + action servers on PostgreSQL and Redis
-	$(APP_PY) -m aisle.production --replicas $(REPLICAS)
+GATEWAYS ?= 2
+run-production: install data index train ## The production profile: REPLICAS Rasa + action servers, GATEWAYS gateways, on PostgreSQL and Redis
+	$(APP_PY) -m aisle.production --replicas $(REPLICAS) --gateways $(GATEWAYS)
 
 test: install data index train ## Install everything, then run every test
 	$(APP_PY) -m pytest

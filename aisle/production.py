@@ -59,19 +59,34 @@ class ProductionConfig:
     redis_db: int = 0
     action_ports: list[int] = field(default_factory=lambda: [5055, 5056])
     rasa_ports: list[int] = field(default_factory=lambda: [5005, 5006])
-    gateway_port: int = 8000
+    gateway_ports: list[int] = field(default_factory=lambda: [8000])
+    gateways: int = 1
+    """Gateways (each on its port), sharing live chat and agent presence through Redis."""
     index_dir: Path = VAR_DIR / "index"
     log_dir: Path = VAR_DIR / "log" / "production"
     env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def gateway_port(self) -> int:
+        """The first gateway's port (the one the banner and the load bench use)."""
+        return self.gateway_ports[0]
 
     @property
     def shop_url(self) -> str:
         return f"{self.postgres_url}/{self.shop_db}"
 
     def __post_init__(self) -> None:
-        """Replicas beyond the listed ports take the next ports up."""
-        for ports in (self.action_ports, self.rasa_ports):
-            while len(ports) < self.replicas:
+        """Replicas and gateways beyond the listed ports take the next ports up."""
+        for ports, count in (
+            (self.action_ports, self.replicas),
+            (self.rasa_ports, self.replicas),
+            (self.gateway_ports, self.gateways),
+        ):
+            while len(ports) < count:
                 ports.append(ports[-1] + 1)
 
     def action_port(self, replica: int) -> int:
@@ -93,6 +108,7 @@ class ProductionConfig:
                 "AISLE_RASA_URLS": ",".join(
                     f"http://127.0.0.1:{self.rasa_port(i)}" for i in range(self.replicas)
                 ),
+                "AISLE_REDIS_URL": self.redis_url,
                 **self.env,
             },
         )
@@ -133,7 +149,11 @@ def build_production_services(config: ProductionConfig, stack: StackConfig) -> l
         )
         for i in range(config.replicas)
     ]
-    return [*actions, *rasas, gateway_service(stack, common)]
+    gateways = [
+        gateway_service(stack, common, name=f"gateway-{i + 1}", port=port)
+        for i, port in enumerate(config.gateway_ports)
+    ]
+    return [*actions, *rasas, *gateways]
 
 
 def prepare_databases(config: ProductionConfig) -> None:
@@ -180,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--redis-db", type=int, default=0)
     parser.add_argument("--gateway-port", type=int, default=8000)
+    parser.add_argument(
+        "--gateways", type=int, default=1, help="gateways from --gateway-port up (1)"
+    )
     parser.add_argument("--quiet", action="store_true", help="only write service logs")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -187,7 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         replicas=args.replicas,
         postgres_url=args.postgres_url,
         redis_db=args.redis_db,
-        gateway_port=args.gateway_port,
+        gateway_ports=[args.gateway_port],
+        gateways=args.gateways,
     )
     try:
         prepare_databases(config)
@@ -201,8 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stack = production_stack(config, echo=not args.quiet)
     return run_in_foreground(
         stack,
-        f"Aisle (production profile, {config.replicas} Rasa + {config.replicas} action servers)"
-        f" is running: {stack.config.gateway_url}/",
+        f"Aisle (production profile, {config.replicas} Rasa + {config.replicas} action servers,"
+        f" {config.gateways} gateway(s)) is running: "
+        + ", ".join(f"http://127.0.0.1:{port}/" for port in config.gateway_ports),
     )
 
 

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
             "the gateway routes each conversation to one and fails over. Empty: rasa_url only."
         ),
     )
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis shared by several gateways (live-chat fan-out and agent presence), e.g. "
+            "redis://127.0.0.1:6379/0. Unset: one gateway, everything in its own memory."
+        ),
+    )
     rasa_timeout_seconds: float = Field(
         default=30.0, description="How long the gateway waits for one Rasa turn."
     )

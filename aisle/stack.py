@@ -212,19 +212,15 @@ def rasa_service(
     )
 
 
-def gateway_service(config: StackConfig, env: dict[str, str]) -> Service:
+def gateway_service(
+    config: StackConfig, env: dict[str, str], name: str = "gateway", port: int | None = None
+) -> Service:
+    """A gateway on ``port`` (default the config's); the production profile runs several."""
+    port = port or config.gateway_port
     return Service(
-        name="gateway",
-        command=[
-            sys.executable,
-            "-m",
-            "bot",
-            "--host",
-            config.host,
-            "--port",
-            str(config.gateway_port),
-        ],
-        health_url=f"{config.gateway_url}/healthz",
+        name=name,
+        command=[sys.executable, "-m", "bot", "--host", config.host, "--port", str(port)],
+        health_url=f"http://{config.host}:{port}/healthz",
         env=env,
         stage=2,
     )

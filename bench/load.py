@@ -184,7 +184,7 @@ def bench_aisle(replicas: int, levels: list[int], duration_s: float, redis_db: i
         redis_db=redis_db,
         action_ports=[5255 + i for i in range(replicas)],
         rasa_ports=[5205 + i for i in range(replicas)],
-        gateway_port=8200,
+        gateway_ports=[8200],
         log_dir=folder / "logs",
     )
     prepare_databases(config)

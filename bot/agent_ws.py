@@ -43,7 +43,7 @@ async def console_socket(websocket: WebSocket, relay: RelayDep, hub: HubDep) -> 
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="sign in first")
         return
     await websocket.accept()
-    hub.add_agent(agent.id, websocket)
+    await hub.add_agent(agent.id, websocket)
     await relay.refresh_waiting_shoppers()  # one more agent online: shorter expected waits
     try:
         while True:
@@ -51,7 +51,7 @@ async def console_socket(websocket: WebSocket, relay: RelayDep, hub: HubDep) -> 
     except WebSocketDisconnect:
         logger.debug("Console of agent #%d disconnected", agent.id)
     finally:
-        hub.remove_agent(agent.id, websocket)
+        await hub.remove_agent(agent.id, websocket)
 
 
 async def _handle(websocket: WebSocket, relay: HandoffRelay, agent: AgentView, raw: str) -> None:

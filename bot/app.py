@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from aisle.settings import Settings, get_settings
 from bot import agent_auth, agent_ws, api, handoff_routes, images, metrics, pages, ws
 from bot.chat import ChatError
-from bot.live_chat import LiveHub
+from bot.live_fanout import make_hub
 from bot.rasa_client import RasaClient
 from bot.rasa_pool import RasaPool
 
@@ -44,16 +44,22 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
         else RasaPool.from_urls(settings.rasa_replica_urls(), settings.rasa_timeout_seconds)
     )
 
+    hub = make_hub(settings.redis_url)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with rasa:
+            await hub.start()
             logger.info("Aisle demo shop: %s", demo_url(settings))
-            yield
+            try:
+                yield
+            finally:
+                await hub.stop()
 
     app = FastAPI(title="Aisle gateway", lifespan=lifespan)
     app.state.settings = settings
     app.state.rasa = rasa
-    app.state.hub = LiveHub()
+    app.state.hub = hub
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (pages, ws, api, images, agent_auth, handoff_routes, agent_ws):

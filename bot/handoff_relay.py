@@ -113,7 +113,7 @@ class HandoffRelay:
             return HandoffEnvelope(
                 handoff_id=handoff.id, status="claimed", message=text, agent_name=name
             )
-        online = self.hub.agents_online()
+        online = await self.hub.agents_online()
         wait = await run_in_threadpool(
             handoff_store.expected_wait_minutes, self._db, handoff.queue_position, online
         )

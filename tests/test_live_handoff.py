@@ -74,8 +74,8 @@ def fake_rasa(db_url: str) -> FakeRasa:
     return rasa
 
 
-def make_client(db_url: str, fake_rasa: FakeRasa) -> TestClient:
-    settings = Settings(database_url=db_url, rasa_url="http://rasa.test")
+def make_client(db_url: str, fake_rasa: FakeRasa, redis_url: str | None = None) -> TestClient:
+    settings = Settings(database_url=db_url, rasa_url="http://rasa.test", redis_url=redis_url)
     rasa = RasaClient(settings.rasa_url, 5.0, transport=httpx.MockTransport(fake_rasa.handle))
     return TestClient(create_app(settings, rasa))
 
@@ -303,3 +303,30 @@ def test_after_hours_the_shopper_leaves_a_ticket_instead_of_waiting(
         handoff = session.get(Handoff, stored.handoff_id)
         assert (stored.email, stored.message) == ("alex@example.com", "Parcel 10003 is late")
         assert handoff is not None and (handoff.status, handoff.resolution) == ("closed", "ticket")
+
+
+@pytest.mark.parametrize(
+    "redis_url",
+    ["redis://127.0.0.1:6379/5", "redis://127.0.0.1:1/0"],
+    ids=["through-redis", "redis-down"],
+)
+def test_live_chat_through_redis_and_without_it(
+    db_url: str, fake_rasa: FakeRasa, redis_url: str
+) -> None:
+    """With Redis the frames go out and come back through it; with Redis down (nothing
+    listens on port 1) this gateway still delivers to its own sockets and counts its agents."""
+    with make_client(db_url, fake_rasa, redis_url) as client:
+        sign_in(client)
+        with (
+            client.websocket_connect("/agent/ws") as agent,
+            client.websocket_connect(f"/ws?conversation_id={SHOPPER}") as shopper,
+        ):
+            waiting = escalate(shopper)
+            assert waiting["status"] == "waiting" and not waiting.get("ticket_form"), waiting
+            assert agent.receive_json() == {"type": "queue_changed"}
+            handoff_id = waiting["handoff_id"]
+            assert client.post(f"/api/agent/handoffs/{handoff_id}/claim").status_code == 204
+            assert shopper.receive_json()["status"] == "claimed"
+            agent.send_json({"type": "agent_message", "handoff_id": handoff_id, "text": "Hello"})
+            frames = [shopper.receive_json() for _ in range(2)]
+            assert {"type": "agent_message", "text": "Hello", "agent_name": "Jo"} in frames

@@ -9,18 +9,25 @@ import json
 import os
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
+from agent_helpers import AGENT_PASSWORD
 from sqlalchemy import create_engine, text
+from websockets.sync.client import ClientConnection, connect
 
+from aisle.agents import create_agent
+from aisle.database import session_scope
 from aisle.production import ProductionConfig, prepare_databases, production_stack
 from aisle.stack import Stack
 from bench.load import AISLE_CONVERSATIONS, LoadResult, Workload, aisle_turn, run_load
+from bot.agent_auth import COOKIE_NAME
 from bot.rasa_client import RasaClient
 from bot.rasa_pool import RasaPool
 
@@ -59,7 +66,8 @@ def production(
         redis_db=REDIS_DB,
         action_ports=[free_port(), free_port()],
         rasa_ports=[free_port(), free_port()],
-        gateway_port=free_port(),
+        gateway_ports=[free_port(), free_port()],
+        gateways=2,
         index_dir=demo_index_dir,
         log_dir=tmp_path_factory.mktemp("production") / "logs",
     )
@@ -111,6 +119,61 @@ def test_mixed_load_with_an_enumeration_attempt_answers_all_and_reveals_nothing(
     assert not revealing
 
 
+def test_shopper_and_agent_on_different_gateways_chat_through_redis(
+    production: tuple[Stack, ProductionConfig],
+) -> None:
+    """The widget on gateway 1, the console on gateway 2: every live frame crosses Redis,
+    and gateway 1 counts the agent signed in on gateway 2 as online."""
+    _stack, config = production
+    first, second = (f"127.0.0.1:{port}" for port in config.gateway_ports)
+    with session_scope(config.shop_url) as session:
+        create_agent(session, "cross@shop.example", "Cross", AGENT_PASSWORD)
+    with httpx.Client(base_url=f"http://{second}", timeout=30) as console:
+        login = {"email": "cross@shop.example", "password": AGENT_PASSWORD}
+        assert console.post("/api/agent/login", json=login).status_code == 204
+        cookie = f"{COOKIE_NAME}={console.cookies[COOKIE_NAME]}"
+        with (
+            connect(f"ws://{second}/agent/ws", additional_headers={"Cookie": cookie}) as agent,
+            connect(f"ws://{first}/ws?conversation_id=cross-gateway-1") as shopper,
+        ):
+            time.sleep(0.5)  # the agent's presence reaches Redis
+            shopper.send(json.dumps({"type": "user_message", "text": "I want to talk to a person"}))
+            waiting = _frame_of(shopper, "handoff")
+            assert waiting["status"] == "waiting" and not waiting.get("ticket_form"), waiting
+            assert _frame_of(agent, "queue_changed")
+
+            handoff_id = waiting["handoff_id"]
+            assert console.post(f"/api/agent/handoffs/{handoff_id}/claim").status_code == 204
+            assert _frame_of(shopper, "handoff")["status"] == "claimed"
+            agent.send(
+                json.dumps({"type": "agent_message", "handoff_id": handoff_id, "text": "Hi!"})
+            )
+            assert _frame_of(shopper, "agent_message")["text"] == "Hi!"
+            shopper.send(json.dumps({"type": "user_message", "text": "my parcel is late"}))
+            relayed = _frame_of(agent, "message", lambda f: f.get("sender") == "shopper")
+            assert relayed["text"] == "my parcel is late"
+            closed = console.post(
+                f"/api/agent/handoffs/{handoff_id}/close", json={"resolution": "resolved"}
+            )
+            assert closed.status_code == 204
+            assert _frame_of(shopper, "handoff")["status"] == "closed"
+
+
+def _frame_of(
+    socket: ClientConnection,
+    kind: str,
+    wanted: Callable[[dict[str, Any]], bool] = lambda _frame: True,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
+    """The next frame of type ``kind`` that ``wanted`` accepts (others are skipped)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        frame = json.loads(socket.recv(timeout=left))
+        if frame.get("type") == kind and wanted(frame):
+            return dict(frame)
+    raise AssertionError(f"no {kind} frame within {timeout} s")
+
+
 def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
     production: tuple[Stack, ProductionConfig],
 ) -> None:
@@ -153,7 +216,7 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
             assert answers, f"{conversation}: {message!r} got no answer"
         assert _user_texts(config, conversation) == SCRIPT, "a turn was lost or recorded twice"
 
-    gateway_log = (config.log_dir / "gateway.log").read_text()
+    gateway_log = (config.log_dir / "gateway-1.log").read_text()
     assert "failed, trying the next" in gateway_log, "no turn met the killed replica"
 
     # The killed replica rejoins: restarted, it serves the conversations routed to it.
