@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from aisle.analytics import Analytics
 
@@ -118,6 +119,8 @@ def _figure(title: str, height: float = 2.6) -> tuple[Figure, Axes]:
 def _bars(axes: Axes, values: Mapping[str, float], horizontal: bool, unit: str = "") -> None:
     labels: Sequence[str] = list(values)
     heights = [float(values[label]) for label in labels]
+    if all(float(value).is_integer() for value in heights):  # counts: no 0.25 of a turn
+        (axes.xaxis if horizontal else axes.yaxis).set_major_locator(MaxNLocator(integer=True))
     if horizontal:
         bars = axes.barh(labels, heights, color=BAR_COLOUR)
         axes.invert_yaxis()  # the first (largest) on top, as read

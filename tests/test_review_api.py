@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +20,16 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from agent_helpers import add_agent, sign_in
+from agent_helpers import AGENT_PASSWORD, add_agent, sign_in
 from fastapi.testclient import TestClient
 from test_gateway import FakeRasa
 
 from aisle import migrate
 from aisle.csat import record_rating
 from aisle.database import session_scope
-from aisle.settings import Settings
+from aisle.settings import PROJECT_ROOT, Settings
+from aisle.stack import Stack
+from aisle.story_replay import StoryReplayer, custom_actions_of, load_stories
 from bot.agent_auth import COOKIE_NAME
 from bot.app import create_app
 from bot.rasa_client import RasaClient
@@ -368,3 +371,45 @@ def test_an_unreadable_tracker_store_answers_503_without_its_url(
     assert response.status_code == 503
     assert "AISLE_TRACKER_URL" in response.json()["detail"]
     assert str(tracker_path) not in response.json()["detail"]
+
+
+@pytest.mark.stack
+def test_an_export_from_the_running_gateway_replays_through_the_harness(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The stack's own gateway reads the tracker store its Rasa writes (AISLE_TRACKER_URL)."""
+    sender = f"review-api-{uuid.uuid4().hex[:10]}"
+    with httpx.Client(base_url=stack.config.rasa_url, timeout=60) as rasa:
+        for text in ("hello", "what is your return policy"):
+            response = rasa.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+            response.raise_for_status()
+    email = f"review-{uuid.uuid4().hex[:8]}@shop.example"
+    add_agent(stack.config.env["AISLE_DATABASE_URL"], email=email)
+    replayer = StoryReplayer(stack.config.rasa_url, custom_actions_of(PROJECT_ROOT / "domain.yml"))
+    with httpx.Client(base_url=stack.config.gateway_url, timeout=60) as gateway:
+        signed_in = gateway.post(
+            "/api/agent/login", json={"email": email, "password": AGENT_PASSWORD}
+        )
+        assert signed_in.status_code == 204
+
+        def export(intents: dict[str, str]) -> Path:
+            response = gateway.post(
+                f"/api/agent/review/conversations/{sender}/export", json={"intents": intents}
+            )
+            assert response.status_code == 200, response.text
+            story_file = tmp_path / f"story_{len(intents)}.yml"
+            story_file.write_text(response.json()["yaml"], encoding="utf-8")
+            return story_file
+
+        confirmed = export({"0": "greet", "1": "return_policy"})  # the reviewer agrees
+        mislabelled = export({"1": "shipping_policy"})
+    try:
+        [story] = load_stories([confirmed])
+        assert [turn.intent for turn in story.turns] == ["greet", "return_policy"]
+        result = replayer.replay(story)
+        assert result.passed, result.failures
+        [wrong] = load_stories([mislabelled])
+        failures = replayer.replay(wrong).failures
+    finally:
+        replayer.close()
+    assert any("shipping_policy" in failure for failure in failures), failures

@@ -19,8 +19,8 @@
     return node;
   }
 
-  function setStatus(text, isError) {
-    const status = $("review-status");
+  function setStatus(text, isError, target = "review-status") {
+    const status = $(target);
     status.textContent = text || "";
     status.classList.toggle("error", Boolean(isError));
   }
@@ -137,6 +137,7 @@
       $("export-form").hidden = false;
       $("story-yaml").hidden = true;
       $("story-download").hidden = true;
+      setStatus("", false, "export-status");
       markOpen();
     } catch (error) {
       setStatus(`Could not open ${id}: ${error.message}`, true);
@@ -168,9 +169,9 @@
       link.download = story.filename;
       link.textContent = `Download ${story.filename}`;
       link.hidden = false;
-      setStatus("Exported: save it under tests/stories/ and it becomes a conversation test.");
+      setStatus("Exported: save it under tests/stories/ and it becomes a conversation test.", false, "export-status");
     } catch (error) {
-      setStatus(`Export failed: ${error.message}`, true);
+      setStatus(`Export failed: ${error.message}`, true, "export-status");
     }
   }
 
