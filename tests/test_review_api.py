@@ -30,6 +30,7 @@ from aisle.database import session_scope
 from aisle.settings import PROJECT_ROOT, Settings
 from aisle.stack import Stack
 from aisle.story_replay import StoryReplayer, custom_actions_of, load_stories
+from bot import review_routes
 from bot.agent_auth import COOKIE_NAME
 from bot.app import create_app
 from bot.rasa_client import RasaClient
@@ -308,6 +309,21 @@ def test_analytics_follow_the_date_range(agent: TestClient) -> None:
     empty = analytics(agent, "2026-12-01", "2026-12-31")
     assert empty["conversations"] == 0 and empty["turn_latency_ms"] == {}
     assert agent.get("/api/agent/analytics?start=2026-11-20&end=2026-11-01").status_code == 422
+
+
+def test_one_dashboard_view_reads_the_range_once(
+    agent: TestClient, tracker_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report and its five charts share one read; later views see new conversations."""
+    monkeypatch.setattr(review_routes, "FIGURES_TTL_SECONDS", 0.0)
+    assert analytics(agent, "2026-11-01", "2026-11-30")["conversations"] == 4
+    write_tracker_store(tracker_path, {"shop-e": turn(NOV_20 + 600, "hi", "greet")})
+    assert analytics(agent, "2026-11-01", "2026-11-30")["conversations"] == 5
+    monkeypatch.setattr(review_routes, "FIGURES_TTL_SECONDS", 60.0)
+    assert analytics(agent, "2026-11-01", "2026-11-30")["conversations"] == 5
+    write_tracker_store(tracker_path, {"shop-f": turn(NOV_20 + 700, "hi", "greet")})
+    assert analytics(agent, "2026-11-01", "2026-11-30")["conversations"] == 5  # kept
+    assert analytics(agent, "2026-11-01", "2026-11-29")["conversations"] == 6  # another range
 
 
 def bar_lengths(svg: bytes, along: str = "x") -> dict[str, float]:
