@@ -76,10 +76,13 @@ def sign_in(page: Page, stack: Stack) -> None:
 
 def test_dashboard_and_review_in_the_browser(stack: Stack, page: Page, artifacts_dir: Path) -> None:
     reviewed = chat(stack, XSS_IMG, "hello")
-    chat(stack, "a warm waterproof jacket for hiking")
-    chat(stack, "hi", "can i talk to a person")
+    searched = chat(stack, "a warm waterproof jacket for hiking", "thanks, bye")
+    handed_over = chat(stack, "hi", "can i talk to a person")
+    chat(stack, "what is your return policy", "how long does shipping take")
+    ratings = {reviewed: 2, searched: 5, handed_over: 4}
     with session_scope(stack.config.env["AISLE_DATABASE_URL"]) as session:
-        record_rating(session, reviewed, 2, "it did not understand me", "goodbye")
+        for conversation, rating in ratings.items():
+            record_rating(session, conversation, rating, None, "goodbye")
 
     sign_in(page, stack)
     page.get_by_role("link", name="Dashboard").click()
