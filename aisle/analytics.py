@@ -16,10 +16,15 @@ import statistics
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from aisle.csat import CsatSummary, csat_summary
+from aisle.database import session_scope
 from aisle.review import flags_of
+from aisle.settings import Settings
 from aisle.tracker_events import (
     Conversation,
     TrackerEvents,
@@ -49,6 +54,24 @@ class Analytics:
     zero_result_rate: float
     turn_latency_ms: dict[str, float] = field(default_factory=dict)
     """p50 / p95 / p99 from the shopper's message to the bot's last answer of the turn."""
+    csat: CsatSummary | None = None
+    """Ratings given in the range (from the shop database; ``None``: not read)."""
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def with_csat(
+    figures: Analytics,
+    database_url: str,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> Analytics:
+    """``figures`` with the CSAT ratings given in [since, until) (open ends: all of them)."""
+    end = until or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    with session_scope(database_url) as session:
+        summary = csat_summary(session, since or EPOCH, end)
+    return replace(figures, csat=summary)
 
 
 def compute(conversations: Iterable[Conversation]) -> Analytics:
@@ -138,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tracker-url", default=tracker_url_from_environment())
     parser.add_argument("--since", type=_date)
     parser.add_argument("--until", type=_date)
+    parser.add_argument(
+        "--database-url",
+        default=Settings().database_url,
+        help="the shop database, where CSAT ratings are (default: AISLE_DATABASE_URL)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
     store = TrackerEvents(args.tracker_url)
@@ -148,6 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         store.close()
+    try:
+        figures = with_csat(figures, args.database_url, args.since, args.until)
+    except SQLAlchemyError as error:
+        print(
+            f"No CSAT figures: can't read {args.database_url} ({error.__class__.__name__})."
+            " Migrate it (python -m aisle migrate) or pass --database-url.",
+            file=sys.stderr,
+        )
     print(json.dumps(asdict(figures)) if args.json else _table(figures))
     return 0
 
@@ -163,9 +199,16 @@ def _table(figures: Analytics) -> str:
         ("searches", figures.searches),
         ("zero-result searches", f"{figures.zero_result_rate:.1%}"),
         ("turn latency ms", figures.turn_latency_ms or "-"),
+        ("CSAT", _csat_line(figures.csat)),
         ("intents", figures.intent_volume),
     ]
     return "\n".join(f"{name:<22}{value}" for name, value in rows)
+
+
+def _csat_line(summary: CsatSummary | None) -> str:
+    if summary is None or summary.average is None:
+        return "-"
+    return f"{summary.average:.2f} of {summary.count} ratings {summary.distribution}"
 
 
 if __name__ == "__main__":

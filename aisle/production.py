@@ -104,6 +104,7 @@ class ProductionConfig:
             log_dir=self.log_dir,
             env={
                 "AISLE_DATABASE_URL": self.shop_url,
+                "AISLE_TRACKER_URL": f"{self.postgres_url}/{self.tracker_db}",
                 "AISLE_INDEX_DIR": str(self.index_dir),
                 "AISLE_RASA_URLS": ",".join(
                     f"http://127.0.0.1:{self.rasa_port(i)}" for i in range(self.replicas)

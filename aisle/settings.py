@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         default=VAR_DIR / "demo" / "products.jsonl",
         description="Product export the catalog index is built from.",
     )
+    tracker_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}",
+        description=(
+            "SQLAlchemy URL of Rasa's tracker store, read by the review page and the dashboard "
+            "(the embedded default is the SQLite store endpoints.yml configures)."
+        ),
+    )
     rasa_url: str = Field(
         default="http://127.0.0.1:5005",
         description="Base URL of the Rasa server the gateway talks to.",

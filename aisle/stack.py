@@ -143,7 +143,7 @@ def isolated_config(
         gateway_port=gateway_port,
         endpoints=folder / "endpoints.yml",
         log_dir=folder / "logs",
-        env=env or {},
+        env={"AISLE_TRACKER_URL": f"sqlite:///{folder / 'tracker.db'}", **(env or {})},
     )
     config.endpoints.write_text(
         f"action_endpoint:\n  url: http://{config.host}:{action_port}/webhook\n"

@@ -16,29 +16,44 @@ matter as ``slot_was_set`` / ``bot`` steps. Personal data is redacted (see
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from aisle.pii import redact
+from aisle.settings import PROJECT_ROOT
 from aisle.story_replay import IMPLICIT_ACTIONS
 from aisle.tracker_events import Conversation
 
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+
 
 def export_story(
-    conversation: Conversation, name: str | None = None, keep_personal_data: bool = False
+    conversation: Conversation,
+    name: str | None = None,
+    keep_personal_data: bool = False,
+    intents: Mapping[int, str] | None = None,
 ) -> str:
     """The conversation as a YAML file of one test story.
 
     Test stories are committed, so a real shopper's emails, phone numbers,
     card numbers and addresses are replaced (``aisle.pii.redact``) unless
     ``keep_personal_data``: the reviewer puts demo data in their place.
+    ``intents`` are the reviewer's corrections: user turn number (0 = the
+    first message) to the intent the shopper meant.
     """
+    corrections = dict(intents or {})
     steps: list[dict[str, Any]] = []
+    turn = 0
     for event in conversation.events:
         kind = event.get("event")
         if kind == "user":
             step = _user_step(event)
+            if turn in corrections:
+                step["intent"] = corrections[turn]
+            turn += 1
             if not keep_personal_data:
                 step["user"] = redact(step["user"])
             steps.append(step)
@@ -49,6 +64,27 @@ def export_story(
     story = {"story": name or f"Reviewed conversation {conversation.sender_id}", "steps": steps}
     document = {"version": "3.1", "stories": [story]}
     return yaml.dump(document, Dumper=_StoryDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def domain_intents(domain_file: Path = DOMAIN_FILE) -> list[str]:
+    """The intents a corrected label may name: the ones the assistant is trained on."""
+    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    return [str(name) for name in domain.get("intents", [])]
+
+
+def label_problems(
+    conversation: Conversation, intents: Mapping[int, str], known: Iterable[str]
+) -> list[str]:
+    """What is wrong with a reviewer's corrections, one clear sentence each (empty: fine)."""
+    turns = len(conversation.of_type("user"))
+    allowed = set(known)
+    problems = []
+    for turn, intent in sorted(intents.items()):
+        if not 0 <= turn < turns:
+            problems.append(f"turn {turn}: the conversation has shopper turns 0-{turns - 1}")
+        if intent not in allowed:
+            problems.append(f"turn {turn}: {intent!r} is not an intent in domain.yml")
+    return problems
 
 
 def _user_step(event: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +19,15 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, cr
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from aisle.settings import VAR_DIR
+from aisle.settings import Settings
 
-DEFAULT_TRACKER_URL = f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
+DEFAULT_TRACKER_URL: str = Settings.model_fields["tracker_url"].default
 """The embedded tracker store endpoints.yml configures (``AISLE_TRACKER_URL`` overrides it)."""
 
 
 def tracker_url_from_environment() -> str:
-    return os.environ.get("AISLE_TRACKER_URL", DEFAULT_TRACKER_URL)
+    """``AISLE_TRACKER_URL``, read the way every other setting is (``aisle.settings``)."""
+    return Settings().tracker_url
 
 
 _metadata = MetaData()

@@ -17,7 +17,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from aisle.settings import Settings, get_settings
-from bot import agent_auth, agent_ws, api, handoff_routes, images, metrics, pages, ws
+from bot import (
+    agent_auth,
+    agent_ws,
+    api,
+    handoff_routes,
+    images,
+    metrics,
+    pages,
+    review_pages,
+    review_routes,
+    ws,
+)
 from bot.chat import ChatError
 from bot.live_fanout import make_hub
 from bot.rasa_client import RasaClient
@@ -63,6 +74,8 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (pages, ws, api, images, agent_auth, handoff_routes, agent_ws):
+        app.include_router(module.router)
+    for module in (review_pages, review_routes):  # conversation review and the dashboard
         app.include_router(module.router)
     metrics.install(app)
     return app

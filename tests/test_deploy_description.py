@@ -41,3 +41,15 @@ def test_the_gateway_routes_over_every_rasa_replica_and_actions_resolve() -> Non
         environment = services[str(name)]["environment"]
         assert isinstance(environment, dict)
         assert urlparse(str(environment["AISLE_ACTION_ENDPOINT_URL"])).hostname in services
+
+
+def test_the_gateway_reads_the_tracker_store_the_replicas_write() -> None:
+    """The review page and the dashboard look at the same conversations Rasa stored."""
+    services = _compose()
+    gateway_env = services["gateway"]["environment"]
+    rasa_env = services["rasa-1"]["environment"]
+    assert isinstance(gateway_env, dict) and isinstance(rasa_env, dict)
+    tracker = urlparse(str(gateway_env["AISLE_TRACKER_URL"]))
+    assert tracker.hostname == rasa_env["AISLE_TRACKER_DB_HOST"]
+    assert tracker.path.lstrip("/") == rasa_env["AISLE_TRACKER_DB_NAME"]
+    assert str(tracker.port) == str(rasa_env["AISLE_TRACKER_DB_PORT"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from aisle.review import flags_of, main, review, transcript
 from aisle.settings import PROJECT_ROOT
@@ -131,3 +133,31 @@ def test_an_unreadable_store_names_the_fix(
 ) -> None:
     assert main(["--tracker-url", f"sqlite:///{tmp_path / 'empty.db'}", "list"]) == 2
     assert "Check the URL" in capsys.readouterr().err
+
+
+def test_the_command_filters_bad_csat_and_relabels_an_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_review_api import SEEDED, rate, write_tracker_store
+
+    from aisle import migrate
+
+    write_tracker_store(tmp_path / "tracker.db", SEEDED)
+    shop = f"sqlite:///{tmp_path / 'shop.db'}"
+    migrate.upgrade(shop)
+    rate(shop, "shop-b", 2, dt.datetime(2026, 11, 10, 12))
+    rate(shop, "shop-a", 5, dt.datetime(2026, 11, 10, 12))
+    urls = ["--tracker-url", f"sqlite:///{tmp_path / 'tracker.db'}", "--database-url", shop]
+    assert main([*urls, "list", "--filter", "bad_csat"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in listed] == ["shop-b"]
+    assert "bad_csat" in listed[0]
+
+    assert main([*urls, "export", "shop-a", "--label", "1=refund_status"]) == 0
+    steps = yaml.safe_load(capsys.readouterr().out)["stories"][0]["steps"]
+    assert [step["intent"] for step in steps if "user" in step] == ["greet", "refund_status"]
+    assert main([*urls, "export", "shop-a", "--label", "1=buy_a_boat"]) == 1
+    assert "'buy_a_boat' is not an intent in domain.yml" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*urls, "export", "shop-a", "--label", "refund_status"])
+    assert "write TURN=INTENT" in capsys.readouterr().err
