@@ -184,16 +184,24 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
     results: dict[str, list[tuple[str, int, list[dict[str, object]]]]] = {
         conversation: [] for conversation in conversations
     }
+    timings: list[str] = []
 
     def shopper(conversation: str) -> None:
         with httpx.Client(base_url=gateway, timeout=60.0) as client:
             for message in SCRIPT:
+                started = time.monotonic()
                 response = client.post(
                     f"/api/conversations/{conversation}/messages", json={"text": message}
                 )
                 body = response.json()
                 results[conversation].append(
                     (message, response.status_code, body.get("messages", []))
+                )
+                elapsed = time.monotonic() - started
+                error = "" if response.status_code == 200 else str(body)
+                timings.append(
+                    f"{conversation} {message!r}: HTTP {response.status_code} "
+                    f"after {elapsed:.1f} s {error}"
                 )
                 turns_done.release()
 
@@ -209,14 +217,16 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
         thread.join(timeout=240)
         assert not thread.is_alive(), "a shopper's turn never came back"
 
+    gateway_log = (config.log_dir / "gateway-1.log").read_text()
     for conversation, turns in results.items():
         assert [message for message, _, _ in turns] == SCRIPT, conversation
         for message, status, answers in turns:
-            assert status == 200, f"{conversation}: {message!r} got HTTP {status}"
+            assert status == 200, _explain_failure(
+                f"{conversation}: {message!r} got HTTP {status}", timings, gateway_log
+            )
             assert answers, f"{conversation}: {message!r} got no answer"
         assert _user_texts(config, conversation) == SCRIPT, "a turn was lost or recorded twice"
 
-    gateway_log = (config.log_dir / "gateway-1.log").read_text()
     assert "failed, trying the next" in gateway_log, "no turn met the killed replica"
 
     # The killed replica rejoins: restarted, it serves the conversations routed to it.
@@ -231,6 +241,13 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
     )
     assert response.status_code == 200 and response.json()["messages"]
     assert httpx.get(f"{gateway}/healthz", timeout=10).status_code == 200
+
+
+def _explain_failure(what: str, timings: list[str], gateway_log: str) -> str:
+    """The failed turn with every turn's status and time and the gateway's warnings: a
+    fail-over failure is about timing, and the log is gone once CI ends."""
+    warnings = [line for line in gateway_log.splitlines() if "WARNING" in line or "ERROR" in line]
+    return "\n".join([what, "turns:", *timings, "gateway warnings:", *warnings[-30:]])
 
 
 def _spread_over_replicas(config: ProductionConfig, count: int) -> list[str]:
