@@ -243,6 +243,49 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
     assert httpx.get(f"{gateway}/healthz", timeout=10).status_code == 200
 
 
+def test_restarting_everything_resumes_conversations_and_handoffs(
+    production: tuple[Stack, ProductionConfig],
+) -> None:
+    """Every process stopped and started again: a half-filled form goes on where it was
+    (Rasa's tracker is in PostgreSQL), a waiting handoff is still in the queue and the bot
+    stays quiet in it (the handoff is in the shop database, the pause in the tracker)."""
+    stack, config = production
+    gateway = stack.config.gateway_url
+    form, handed_off = "restart-form", "restart-handoff"
+    with session_scope(config.shop_url) as session:
+        create_agent(session, "restart@shop.example", "Restart", AGENT_PASSWORD)
+    with httpx.Client(base_url=gateway, timeout=60) as client:
+        assert "order number" in _say(client, form, "where is my order")
+        _say(client, handed_off, "I want to talk to a person")
+        assert handed_off in _queued_conversations(client)
+
+    stack.stop()
+    stack.start()
+
+    with httpx.Client(base_url=gateway, timeout=60) as client:
+        assert "email" in _say(client, form, "10001")
+        assert "Delivered" in _say(client, form, "it's alex.rivera@example.com")
+        assert _say(client, handed_off, "hello? is anyone there?") == ""
+        assert handed_off in _queued_conversations(client)
+    assert _user_texts(config, handed_off)[-1] == "hello? is anyone there?"
+
+
+def _say(client: httpx.Client, conversation: str, text: str) -> str:
+    """The bot's answer to one shopper message, all its texts joined ("" when it is quiet)."""
+    response = client.post(f"/api/conversations/{conversation}/messages", json={"text": text})
+    assert response.status_code == 200, response.text
+    return " ".join(str(m.get("text") or "") for m in response.json()["messages"]).strip()
+
+
+def _queued_conversations(client: httpx.Client) -> set[str]:
+    """The conversations in the agent console's queue, as an agent signed in sees them."""
+    login = {"email": "restart@shop.example", "password": AGENT_PASSWORD}
+    assert client.post("/api/agent/login", json=login).status_code == 204
+    queue = client.get("/api/agent/queue")
+    assert queue.status_code == 200, queue.text
+    return {item["conversation_id"] for item in queue.json()}
+
+
 def _explain_failure(what: str, timings: list[str], gateway_log: str) -> str:
     """The failed turn with every turn's status and time and the gateway's warnings: a
     fail-over failure is about timing, and the log is gone once CI ends."""
