@@ -17,7 +17,7 @@ import httpx
 import pytest
 from agent_helpers import AGENT_PASSWORD, add_agent
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 from sqlalchemy import select
 
 from aisle.database import session_scope
@@ -36,19 +36,26 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Pages in contexts of their own; fails on any page error, console error or HTTP error."""
     contexts, problems = [], []
 
-    def make(viewport: dict[str, int] = DESKTOP, bypass_csp: bool = False) -> Page:
+    def make(
+        viewport: dict[str, int] = DESKTOP, bypass_csp: bool = False, expected_status: int = 0
+    ) -> Page:
+        """``expected_status``: an HTTP error the test provokes (and its console line)."""
         context = browser.new_context(viewport=viewport, bypass_csp=bypass_csp)
         contexts.append(context)
         page = context.new_page()
+        expected = f"status of {expected_status}"
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error" and not (expected_status and expected in message.text):
+                problems.append(f"console: {message.text}")
+
+        def on_response(response: Response) -> None:
+            if response.status >= 400 and response.status != expected_status:
+                problems.append(f"HTTP {response.status}: {response.url}")
+
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
-        )
-        page.on(
-            "response",
-            lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
-        )
+        page.on("console", on_console)
+        page.on("response", on_response)
         return page
 
     yield make
@@ -109,6 +116,7 @@ def test_goodbye_asks_for_a_rating_that_is_stored(
     form.get_by_role("radio", name="4 out of 5").check()
     form.get_by_label("Comment (optional)").fill("Quick and friendly")
     page.screenshot(path=str(artifacts_dir / "widget_csat_goodbye.png"))
+    page.locator("#aisle-panel").screenshot(path=str(artifacts_dir / "widget_csat_panel.png"))
     form.get_by_role("button", name="Send rating").click()
 
     expect(page.get_by_text("Thank you! You rated this chat 4 out of 5.")).to_be_visible()
@@ -175,6 +183,58 @@ def test_an_agent_closing_the_handoff_asks_for_a_rating(
 
     expect(page.get_by_text("Thank you! You rated this chat 5 out of 5.")).to_be_visible()
     assert ratings(stack, conversation) == [("handoff_closed", 5, None)]
+
+
+def test_a_failed_send_keeps_the_rating_and_the_comment(
+    stack: Stack, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(expected_status=503)
+    open_widget(page, stack)
+    say_goodbye(page)
+    form = page.get_by_role("form", name="How was your chat today?")
+    form.get_by_role("radio", name="5 out of 5").check()
+    form.get_by_label("Comment (optional)").fill("Lovely")
+    down = {"detail": "Your rating cannot be saved right now. Please try again in a moment."}
+    page.route("**/csat", lambda route: route.fulfill(status=503, json=down))
+
+    form.get_by_role("button", name="Send rating").click()
+
+    expect(form.get_by_role("alert")).to_have_text(
+        "Your rating could not be sent. Please try again."
+    )
+    expect(form.get_by_role("radio", name="5 out of 5")).to_be_checked()
+    expect(form.get_by_label("Comment (optional)")).to_have_value("Lovely")
+    conversation = conversation_of(page)
+    assert ratings(stack, conversation) == []
+    page.unroute("**/csat")
+    form.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you! You rated this chat 5 out of 5.")).to_be_visible()
+    assert ratings(stack, conversation) == [("goodbye", 5, "Lovely")]
+
+
+def test_an_ending_rated_elsewhere_is_not_asked_again(
+    stack: Stack, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(expected_status=409)
+    open_widget(page, stack)
+    say_goodbye(page)
+    conversation = conversation_of(page)
+    elsewhere = httpx.post(  # e.g. in another tab of the same browser
+        f"{stack.config.gateway_url}/api/conversations/{conversation}/csat",
+        json={"trigger": "goodbye", "rating": 3},
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+    form = page.get_by_role("form", name="How was your chat today?")
+    form.get_by_role("radio", name="1 out of 5").check()
+    form.get_by_role("button", name="Send rating").click()
+
+    expect(page.get_by_text("You have already rated this conversation. Thank you!")).to_be_visible()
+    expect(form).to_have_count(0)
+    page.reload()
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+    expect(page.get_by_label("Message")).to_be_focused()
+    expect(page.locator(".csat")).to_have_count(0)
+    assert ratings(stack, conversation) == [("goodbye", 3, None)]
 
 
 def test_rating_with_the_keyboard_only(stack: Stack, new_page: Callable[..., Page]) -> None:

@@ -337,8 +337,9 @@
     const id = conversationId(false);
     let state = csatMemory;
     try { state = JSON.parse(window.localStorage.getItem(CSAT_KEY)) || state; } catch (_) { /* memory */ }
-    const fresh = !state || state.conversation !== id;
-    return fresh ? { conversation: id, pending: [], done: [] } : state;
+    const usable = state && state.conversation === id
+      && Array.isArray(state.pending) && Array.isArray(state.done);
+    return usable ? state : { conversation: id, pending: [], done: [] };
   }
 
   function saveCsat(state) {
