@@ -320,8 +320,9 @@ class CsatSubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     trigger: CsatTrigger
-    rating: int
-    comment: str | None = None
+    rating: int = Field(ge=min(RATINGS), le=max(RATINGS))
+    comment: str | None = Field(default=None, json_schema_extra={"maxLength": MAX_COMMENT_CHARS})
+    """Blank is no comment; the limit counts what is left after trimming."""
 
     @field_validator("rating", mode="before")
     @classmethod
