@@ -21,6 +21,7 @@ from bot import (
     agent_auth,
     agent_ws,
     api,
+    csat_routes,
     handoff_routes,
     images,
     metrics,
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
     app.state.hub = hub
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, ws, api, images, agent_auth, handoff_routes, agent_ws):
+    for module in (pages, ws, api, csat_routes, images, agent_auth, handoff_routes, agent_ws):
         app.include_router(module.router)
     for module in (review_pages, review_routes):  # conversation review and the dashboard
         app.include_router(module.router)

@@ -38,6 +38,8 @@ from bot.rasa_pool import RasaPool
 from bot.schemas import (
     AgentMessageEnvelope,
     BotMessage,
+    BotMessageEnvelope,
+    CsatRequest,
     HandoffEnvelope,
     ShopperMessage,
     TicketRequest,
@@ -240,6 +242,9 @@ class HandoffRelay:
             conversation_id,
             HandoffEnvelope(handoff_id=handoff_id, status=status, message=text),
         )
+        if how == "close":  # the conversation ended: the widget asks for a rating
+            csat = CsatRequest(trigger="handoff_closed").model_dump()
+            await self.hub.to_shopper(conversation_id, BotMessageEnvelope(custom=csat))
         await self.hub.to_all_agents(QueueChanged())
         await self.refresh_waiting_shoppers()
 

@@ -111,6 +111,12 @@ class RasaPool:
             conversation_id, lambda replica: replica.is_paused(conversation_id)
         )
 
+    async def tracker_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation's events, from the first of its replicas that answers."""
+        return await self._first_reachable(
+            conversation_id, lambda replica: replica.tracker_events(conversation_id)
+        )
+
     async def is_ready(self) -> bool:
         """Ready when at least one replica answers (the pool routes around the others)."""
         for replica in self.replicas:

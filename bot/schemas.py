@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from aisle.csat import MAX_COMMENT_CHARS, RATINGS, CsatTrigger
+
 logger = logging.getLogger(__name__)
 
 MAX_METADATA_BYTES = 2048
@@ -159,6 +161,25 @@ class ProductCards(BaseModel):
     products: list[ProductCard]
 
 
+class CsatRequest(BaseModel):
+    """The ``custom`` payload that asks the shopper to rate how the conversation ended.
+
+    Rasa sends it with the goodbye (``utter_goodbye`` in domain.yml); the gateway
+    sends it when an agent closes a handoff. The widget answers with
+    ``POST /api/conversations/{id}/csat`` (``bot.csat_routes``).
+    """
+
+    type: Literal["csat_request"] = "csat_request"
+    trigger: CsatTrigger
+
+
+TYPED_CUSTOM: dict[str, type[BaseModel]] = {
+    "product_cards": ProductCards,
+    "csat_request": CsatRequest,
+}
+"""The ``custom`` payloads the widget renders, by ``type``."""
+
+
 class BotMessage(BaseModel):
     """One message of the bot, as Rasa's REST channel returns it."""
 
@@ -177,16 +198,17 @@ class BotMessage(BaseModel):
     @field_validator("custom")
     @classmethod
     def _typed_custom(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Product cards are checked (and their URLs cleaned); other kinds pass as sent.
+        """Kinds the widget draws (``TYPED_CUSTOM``) are checked; other kinds pass as sent.
 
-        Malformed cards are dropped rather than failing the whole turn.
+        A malformed one is dropped rather than failing the whole turn.
         """
-        if not value or value.get("type") != "product_cards":
+        model = TYPED_CUSTOM.get(str(value.get("type"))) if value else None
+        if model is None:
             return value
         try:
-            return ProductCards.model_validate(value).model_dump()
+            return model.model_validate(value).model_dump()
         except ValidationError as exc:
-            logger.warning("Dropped malformed product cards from Rasa: %s", exc)
+            logger.warning("Dropped a malformed %s payload from Rasa: %s", model.__name__, exc)
             return None
 
     def is_empty(self) -> bool:
@@ -283,6 +305,55 @@ class ErrorEnvelope(BaseModel):
 
     type: Literal["error"] = "error"
     code: ErrorCode
+    message: str
+
+
+# --- customer satisfaction ---------------------------------------------------
+
+
+class CsatSubmission(BaseModel):
+    """The shopper's rating of one ending of their conversation (``POST .../csat``).
+
+    The error messages are meant for the shopper: the widget shows them as sent.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: CsatTrigger
+    rating: int = Field(ge=min(RATINGS), le=max(RATINGS))
+    comment: str | None = Field(default=None, json_schema_extra={"maxLength": MAX_COMMENT_CHARS})
+    """Blank is no comment; the limit counts what is left after trimming."""
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _rating_on_the_scale(cls, value: object) -> object:
+        # Checked before pydantic's coercion, which would take True or "4" as a number.
+        if isinstance(value, bool) or not isinstance(value, int) or value not in RATINGS:
+            raise PydanticCustomError(
+                "csat_rating",
+                "The rating must be a whole number from 1 to 5, not {value}.",
+                {"value": json.dumps(value, default=str)},
+            )
+        return value
+
+    @field_validator("comment")
+    @classmethod
+    def _comment_within_limit(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if len(text) > MAX_COMMENT_CHARS:
+            raise PydanticCustomError(
+                "comment_too_long",
+                "The comment is too long ({length} characters); the limit is {limit}.",
+                {"length": len(text), "limit": MAX_COMMENT_CHARS},
+            )
+        return text or None
+
+
+class CsatReceipt(BaseModel):
+    """Answer of a stored rating."""
+
+    trigger: CsatTrigger
+    rating: int
     message: str
 
 

@@ -5,7 +5,9 @@ Protocol (JSON text frames):
 * client -> server: ``{"type": "user_message", "text": "...", "metadata": {...}}``
 * server -> client, per turn: ``{"type": "typing", "on": true}``, then one
   ``{"type": "bot_message", "text"?, "buttons"?, "image"?, "custom"?}`` per bot
-  message, then ``{"type": "typing", "on": false}``.
+  message, then ``{"type": "typing", "on": false}``. A bot message whose ``custom`` is
+  ``{"type": "csat_request", "trigger"}`` asks for a rating (answered over HTTP,
+  ``bot.csat_routes``); the gateway sends one when an agent closes a handoff.
 * client -> server while a person has the chat: ``{"type": "typing", "on": bool}``.
 * server -> client during a handoff (``bot.handoff_relay``): ``{"type": "handoff",
   "handoff_id", "status", "message", "queue_position"?, "expected_wait_minutes"?,

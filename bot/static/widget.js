@@ -5,12 +5,15 @@
  * Include with:
  *   <script src="/static/widget.js" defer data-socket-path="/ws"
  *           data-title="Aisle" data-max-chars="2000"></script>
+ * (data-api-path, default "/api", is where CSAT ratings are posted.)
  *
  * Protocol: see bot/ws.py. While a person has the chat (a "handoff" frame with
  * status waiting or claimed) their messages show as "agent" bubbles and the
- * shopper's typing is sent to them. Everything a message carries is rendered with
- * textContent / createElement, never as HTML, and only http(s) or
- * site-relative URLs become links or images.
+ * shopper's typing is sent to them. A bot message whose custom payload is
+ * {type: "csat_request", trigger} (the goodbye, an agent closing a handoff) asks
+ * for a 1-5 rating, posted to <data-api-path>/conversations/<id>/csat.
+ * Everything a message carries is rendered with textContent / createElement,
+ * never as HTML, and only http(s) or site-relative URLs become links or images.
  */
 (() => {
   "use strict";
@@ -19,6 +22,7 @@
   const data = (script && script.dataset) || {};
   const config = {
     socketPath: data.socketPath || "/ws",
+    apiPath: data.apiPath || "/api",
     title: data.title || "Aisle",
     maxChars: Number(data.maxChars) || 2000,
     cssUrl: new URL("widget.css", (script && script.src) || window.location.href).href,
@@ -319,6 +323,143 @@
     scrollDown();
   }
 
+  // --- customer satisfaction (CSAT) -------------------------------------------
+  // A request is kept in localStorage until it is answered or declined, so a
+  // reload shows an unanswered one again and never asks twice for one ending.
+
+  const CSAT_KEY = "aisle.csat";
+  const CSAT_TRIGGERS = ["goodbye", "handoff_closed"];
+  const csatForms = new Map(); // trigger -> its form, while shown
+  let csatMemory = null; // used when localStorage is blocked
+  let csatCount = 0;
+
+  function csatState() {
+    const id = conversationId(false);
+    let state = csatMemory;
+    try { state = JSON.parse(window.localStorage.getItem(CSAT_KEY)) || state; } catch (_) { /* memory */ }
+    const usable = state && state.conversation === id
+      && Array.isArray(state.pending) && Array.isArray(state.done);
+    return usable ? state : { conversation: id, pending: [], done: [] };
+  }
+
+  function saveCsat(state) {
+    csatMemory = state;
+    try { window.localStorage.setItem(CSAT_KEY, JSON.stringify(state)); } catch (_) { /* memory only */ }
+  }
+
+  function onCsatRequest(trigger) {
+    const state = csatState();
+    if (!CSAT_TRIGGERS.includes(trigger) || state.done.includes(trigger)) return;
+    if (!state.pending.includes(trigger)) state.pending.push(trigger);
+    saveCsat(state);
+    showCsatForm(trigger);
+  }
+
+  function finishCsat(trigger, form, text) {
+    const state = csatState();
+    state.pending = state.pending.filter((t) => t !== trigger);
+    if (!state.done.includes(trigger)) state.done.push(trigger);
+    saveCsat(state);
+    const hadFocus = form.contains(form.getRootNode().activeElement);
+    const note = el("p", "note csat-thanks", text);
+    form.replaceWith(note);
+    csatForms.delete(trigger);
+    if (hadFocus) ui.input.focus();
+  }
+
+  function showCsatForm(trigger) {
+    if (csatForms.has(trigger)) return;
+    csatCount += 1;
+    const form = el("form", "csat");
+    form.noValidate = true; // our message, inside the widget, instead of the browser's bubble
+    const title = el("p", "csat-title",
+      trigger === "handoff_closed" ? "How was your chat with our team?" : "How was your chat today?");
+    title.id = `aisle-csat-title-${csatCount}`;
+    form.setAttribute("aria-labelledby", title.id);
+    const scale = el("fieldset", "csat-scale");
+    scale.appendChild(el("legend", "csat-legend", "Your rating, from 1 (poor) to 5 (great)"));
+    for (let value = 1; value <= 5; value += 1) {
+      const option = el("label", "csat-option");
+      const radio = el("input");
+      radio.type = "radio";
+      radio.name = `aisle-csat-${csatCount}`;
+      radio.value = String(value);
+      const face = el("span", "csat-value", value);
+      face.setAttribute("aria-hidden", "true");
+      option.append(radio, face, el("span", "visually-hidden", `${value} out of 5`));
+      scale.appendChild(option);
+    }
+    const commentLabel = el("label", "csat-comment", "Comment (optional)");
+    const comment = el("textarea");
+    comment.maxLength = 1000;
+    comment.rows = 2;
+    commentLabel.appendChild(comment);
+    const problem = el("p", "csat-error");
+    problem.setAttribute("role", "alert");
+    const actions = el("div", "csat-actions");
+    const send = el("button", "send", "Send rating");
+    send.type = "submit";
+    const skip = el("button", "csat-skip", "No thanks");
+    skip.type = "button";
+    actions.append(send, skip);
+    form.append(title, scale, commentLabel, problem, actions);
+
+    skip.addEventListener("click", () => finishCsat(trigger, form, "No problem. Thanks for chatting!"));
+    let sending = false; // the button stays enabled: disabling it would drop its focus
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (sending) return;
+      const chosen = scale.querySelector("input:checked");
+      if (!chosen) {
+        problem.textContent = "Please choose a rating from 1 to 5.";
+        scale.querySelector("input").focus();
+        return;
+      }
+      sending = true;
+      problem.textContent = "";
+      const result = await postCsat(trigger, Number(chosen.value), comment.value.trim());
+      sending = false;
+      if (result.status === 201) {
+        finishCsat(trigger, form, `Thank you! You rated this chat ${chosen.value} out of 5.`);
+      } else if (result.status === 409) { // rated already, or nothing to rate: never ask again
+        finishCsat(trigger, form, result.message || "Thank you!");
+      } else {
+        problem.textContent = result.status === 422 && result.message
+          ? result.message : "Your rating could not be sent. Please try again.";
+      }
+    });
+
+    csatForms.set(trigger, form);
+    const inComposer = ui.input.getRootNode().activeElement === ui.input;
+    ui.log.appendChild(form);
+    scrollDown();
+    // Someone who just said goodbye is not typing: take them to the rating, not mid-sentence.
+    if (inComposer && !ui.input.value) scale.querySelector("input").focus();
+  }
+
+  async function postCsat(trigger, rating, comment) {
+    const path = `${config.apiPath}/conversations/${encodeURIComponent(conversationId(false))}/csat`;
+    try {
+      const response = await fetch(new URL(path, window.location.href), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ trigger, rating, comment: comment || null }),
+      });
+      const body = await response.json().catch(() => null);
+      return { status: response.status, message: problemText(body) };
+    } catch (_) {
+      return { status: 0, message: "" }; // offline: the form stays, with what was typed
+    }
+  }
+
+  /** The sentence of a FastAPI error body ({detail: "..."} or {detail: [{msg}]}). */
+  function problemText(body) {
+    const detail = body && body.detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail) && detail[0] && typeof detail[0].msg === "string") return detail[0].msg;
+    return "";
+  }
+
   function showTyping(envelope) {
     ui.typing.hidden = !envelope.on;
     const who = envelope.agent_name ? String(envelope.agent_name) : config.title;
@@ -343,6 +484,7 @@
       addProductCards(custom.products);
     }
     if (Array.isArray(message.buttons) && message.buttons.length) addQuickReplies(message.buttons);
+    if (custom && custom.type === "csat_request") onCsatRequest(String(custom.trigger));
   }
 
   function onFrame(event) {
@@ -425,6 +567,7 @@
       if (!ui.log.childElementCount) addNote(`Hi! I'm ${config.title}. Ask me about products, orders or returns.`);
       connect();
       ui.input.focus();
+      csatState().pending.forEach(showCsatForm); // asked before a reload, not answered yet
     } else {
       ui.launcher.focus();
     }
