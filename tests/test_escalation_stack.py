@@ -1,0 +1,93 @@
+"""Escalation triggers through the whole assistant, as the widget uses it: gateway HTTP API ->
+Rasa -> action server -> the shop database, then the agent API the console reads.
+
+Each trigger must leave a waiting handoff with its reason and evidence, pause the
+conversation, and tell the shopper why a person is coming and where they stand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from agent_helpers import AGENT_PASSWORD, add_agent
+from sqlalchemy import select
+
+from aisle.database import session_scope
+from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS
+from aisle.models import Handoff
+from aisle.stack import Stack
+
+pytestmark = pytest.mark.stack
+
+
+def send(stack: Stack, conversation: str, text: str) -> dict[str, Any]:
+    url = f"{stack.config.gateway_url}/api/conversations/{conversation}/messages"
+    response = httpx.post(url, json={"text": text}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def bot_text(turn: dict[str, Any]) -> str:
+    return "\n".join(message.get("text") or "" for message in turn["messages"])
+
+
+def handoff_of(stack: Stack, conversation: str) -> Handoff:
+    with session_scope(stack.config.env["AISLE_DATABASE_URL"]) as session:
+        handoff = session.scalars(
+            select(Handoff).where(Handoff.conversation_id == conversation)
+        ).one()
+        session.expunge(handoff)
+        return handoff
+
+
+def test_asking_about_the_same_late_order_twice_goes_to_a_person_with_both_questions(
+    stack: Stack,
+) -> None:
+    conversation = f"esc-{uuid.uuid4().hex[:12]}"
+    late = DEMO_ORDERS["delayed"]
+    first = f"where is order {late}? email {DEMO_CUSTOMER_EMAIL}"
+    answered = send(stack, conversation, first)
+    assert answered.get("handoff") is None and "delay" in bot_text(answered)  # the bot answered
+    turn = send(stack, conversation, f"so where is order {late} then")
+    said = bot_text(turn)
+    assert "sorry this has been frustrating" in said.lower()
+    assert "passed our conversation to the support team" in said
+    assert turn["handoff"]["status"] == "waiting"
+    assert "queue" in turn["handoff"]["message"]  # where they stand, told honestly
+    handoff = handoff_of(stack, conversation)
+    assert handoff.reason == "frustration"
+    evidence = handoff.context["escalation"]
+    assert evidence["trigger"] == "repeated_question" and evidence["order"] == late
+    assert evidence["messages"] == [first, f"so where is order {late} then"]
+    # The bot is quiet now: a person has the conversation.
+    assert send(stack, conversation, "hello?")["messages"] == []
+
+    email = f"{conversation}@agents.example"
+    add_agent(stack.config.env["AISLE_DATABASE_URL"], email=email)
+    with httpx.Client(base_url=stack.config.gateway_url, timeout=10) as agent:
+        login = agent.post("/api/agent/login", json={"email": email, "password": AGENT_PASSWORD})
+        assert login.status_code == 204, login.text
+        queue = agent.get("/api/agent/queue").json()
+        detail = agent.get(f"/api/agent/handoffs/{handoff.id}").json()
+    assert {"id": handoff.id, "reason": "frustration"}.items() <= next(
+        item for item in queue if item["id"] == handoff.id
+    ).items()
+    assert detail["escalation"]["trigger"] == "repeated_question"
+
+
+def test_a_fraud_report_in_the_middle_of_a_return_goes_to_a_person(stack: Stack) -> None:
+    conversation = f"esc-{uuid.uuid4().hex[:12]}"
+    order = DEMO_ORDERS["delivered"]
+    started = send(stack, conversation, f"return order {order}, {DEMO_CUSTOMER_EMAIL}")
+    assert started.get("handoff") is None
+    text = "wait, i never made this purchase, someone used my card"
+    said = bot_text(send(stack, conversation, text))
+    assert "something a person on our team should look at" in said
+    handoff = handoff_of(stack, conversation)
+    assert handoff.reason == "sensitive_topic"
+    assert handoff.context["escalation"]["trigger"] == "fraud"
+    assert handoff.context["escalation"]["messages"] == [text]
+    assert handoff.slots["verified_order"] == order  # what the bot knew comes along
