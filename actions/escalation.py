@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 TRIGGERS_FILE = Path(__file__).with_name("escalation.yml")
 
 ESCALATION_SLOTS = ("needs_person", "escalation_reason", "escalation_evidence")
-"""Set together when a trigger fires; ``action_handoff`` clears them."""
+"""Set together when a trigger fires. ``action_handoff`` clears the reason and the
+evidence; ``needs_person`` stays set through the handoff (the rules that led there
+still match, so the bot waits) and is cleared at the next message that fires nothing."""
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ANSWERS = frozenset({"utter_default", "action_default_fallback"})
