@@ -9,10 +9,12 @@ gateway in tests/test_escalation_stack.py.
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from action_trackers import reset_settings
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +27,7 @@ from actions.search import ActionSearchProducts
 from aisle.database import session_scope
 from aisle.models import Handoff
 from aisle.order_source import OrderSourceError, SqlOrderSource
+from aisle.settings import PROJECT_ROOT
 
 
 def user(text: str, intent: str, number: str | None = None) -> dict[str, Any]:
@@ -350,3 +353,40 @@ def test_order_status_hands_over_when_the_order_source_fails(
     handoff = stored(writable_demo_shop, int(slots_of(events)["handoff_id"]))
     assert handoff.reason == "action_failed"
     assert handoff.context["escalation"]["trigger"] == "action_order_status"
+
+
+def test_every_intent_escalates_in_every_form() -> None:
+    """The escalation rules list intents (a rule cannot say "any"): a new intent must join them."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    rules = yaml.safe_load(
+        (PROJECT_ROOT / "data" / "rules" / "rules_handoff.yml").read_text(encoding="utf-8")
+    )["rules"]
+    escalating = [rule for rule in rules if {"needs_person": True} in _slots_set(rule["steps"])]
+    forms = {
+        next((c["active_loop"] for c in rule.get("condition", []) if "active_loop" in c), None)
+        for rule in escalating
+    }
+    assert forms == {None, *domain["forms"]}
+    for rule in escalating:
+        listed = {step["intent"] for step in rule["steps"][0]["or"]}
+        assert listed == {*domain["intents"], "nlu_fallback"}, rule["rule"]
+
+
+def _slots_set(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for step in steps for item in step.get("slot_was_set", [])]
+
+
+def test_no_training_or_held_out_message_fires_a_trigger_by_itself() -> None:
+    """Guards against a phrase so broad that ordinary requests would be handed over."""
+    files = [
+        *(PROJECT_ROOT / "data" / "nlu").glob("*.yml"),
+        PROJECT_ROOT / "tests/nlu/test_messages.yml",
+    ]
+    fired = []
+    for path in files:
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            for line in str(item.get("examples") or "").splitlines():
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())
+                if text and detect(said(text, str(item.get("intent")))) is not None:
+                    fired.append(f"{path.name}: {text}")
+    assert fired == []
