@@ -1,13 +1,17 @@
 """Escalation triggers through the whole assistant, as the widget uses it: gateway HTTP API ->
 Rasa -> action server -> the shop database, then the agent API the console reads.
 
-Each trigger must leave a waiting handoff with its reason and evidence, pause the
-conversation, and tell the shopper why a person is coming and where they stand.
+The session's stack serves the triggers; a second stack started without a catalog
+index shows an action failing (the index down) on the real services. Each trigger
+must leave a waiting handoff with its reason and evidence, pause the conversation,
+and tell the shopper why a person is coming and where they stand.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +22,7 @@ from sqlalchemy import select
 from aisle.database import session_scope
 from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS
 from aisle.models import Handoff
-from aisle.stack import Stack
+from aisle.stack import Stack, isolated_config
 
 pytestmark = pytest.mark.stack
 
@@ -91,3 +95,38 @@ def test_a_fraud_report_in_the_middle_of_a_return_goes_to_a_person(stack: Stack)
     assert handoff.context["escalation"]["trigger"] == "fraud"
     assert handoff.context["escalation"]["messages"] == [text]
     assert handoff.slots["verified_order"] == order  # what the bot knew comes along
+
+
+@pytest.fixture(scope="module")
+def stack_without_index(
+    demo_shop: dict[str, Path | str],
+    tmp_path_factory: pytest.TempPathFactory,
+    free_port: Callable[[], int],
+) -> Iterator[Stack]:
+    """The real assistant whose catalog index is missing (never built, or its files lost)."""
+    folder = tmp_path_factory.mktemp("stack-no-index")
+    config = isolated_config(
+        folder,
+        action_port=free_port(),
+        rasa_port=free_port(),
+        gateway_port=free_port(),
+        env={
+            "AISLE_DATABASE_URL": str(demo_shop["database_url"]),
+            "AISLE_INDEX_DIR": str(folder / "no-index"),
+        },
+    )
+    with Stack(config) as running:
+        yield running
+
+
+def test_search_with_the_index_down_goes_to_a_person(stack_without_index: Stack) -> None:
+    conversation = f"esc-{uuid.uuid4().hex[:12]}"
+    turn = send(stack_without_index, conversation, "a warm waterproof jacket for hiking")
+    said = bot_text(turn)
+    assert "product search isn't available right now" in said  # the apology first
+    assert "isn't working on my side, I'm bringing in a person" in said
+    assert turn["handoff"]["status"] == "waiting"
+    handoff = handoff_of(stack_without_index, conversation)
+    assert handoff.reason == "action_failed"
+    assert handoff.context["escalation"]["trigger"] == "action_search_products"
+    assert send(stack_without_index, conversation, "hello?")["messages"] == []  # a person has it
