@@ -9,6 +9,7 @@ and tell the shopper why a person is coming and where they stand.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -130,3 +131,15 @@ def test_search_with_the_index_down_goes_to_a_person(stack_without_index: Stack)
     assert handoff.reason == "action_failed"
     assert handoff.context["escalation"]["trigger"] == "action_search_products"
     assert send(stack_without_index, conversation, "hello?")["messages"] == []  # a person has it
+
+
+def test_the_check_after_every_message_never_blocks_a_turn_when_the_action_server_is_down(
+    stack_without_index: Stack,
+) -> None:
+    """The escalation check is an action server call on every turn: without it, Rasa goes on."""
+    stack_without_index.service("actions").stop()
+    conversation = f"esc-{uuid.uuid4().hex[:12]}"
+    started = time.monotonic()
+    turn = send(stack_without_index, conversation, "hi")
+    assert time.monotonic() - started < 2.0
+    assert "I'm Aisle" in bot_text(turn)
