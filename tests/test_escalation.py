@@ -23,6 +23,7 @@ from sqlalchemy import select
 from actions.escalation import ActionCheckEscalation, detect
 from actions.handoff import ActionHandoff
 from actions.orders import ActionOrderStatus
+from actions.returns import ActionOpenReturn
 from actions.search import ActionSearchProducts
 from aisle.database import session_scope
 from aisle.models import Handoff
@@ -390,3 +391,27 @@ def test_no_training_or_held_out_message_fires_a_trigger_by_itself() -> None:
                 if text and detect(said(text, str(item.get("intent")))) is not None:
                     fired.append(f"{path.name}: {text}")
     assert fired == []
+
+
+def test_a_return_that_cannot_read_the_order_hands_over(
+    writable_demo_shop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(self: SqlOrderSource, order_number: str) -> None:
+        raise OrderSourceError("the shop platform did not answer")
+
+    monkeypatch.setattr(SqlOrderSource, "get_order", down)
+    tracker = conversation(
+        user("yes open it", "affirm"),
+        slots={"verified_order": "10001", "return_items": ["1"], "return_confirmed": True},
+    )
+    events, dispatcher = run(ActionOpenReturn(), tracker)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_order_lookup_failed",
+        "utter_handoff_because_action_failed",
+        "utter_handoff_created",
+    ]
+    handoff = stored(writable_demo_shop, int(slots_of(events)["handoff_id"]))
+    assert (handoff.reason, handoff.context["escalation"]["trigger"]) == (
+        "action_failed",
+        "action_open_return",
+    )
