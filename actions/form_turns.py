@@ -63,7 +63,11 @@ def is_fresh_answer(tracker: Tracker) -> bool:
     form_name = (tracker.active_loop or {}).get("name")
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return latest_intent(tracker) not in INTERRUPTING_INTENTS
+            # needs_person: an escalation trigger fired (actions/escalation.py) and the
+            # handoff rules take over, as for an interrupting intent.
+            return latest_intent(tracker) not in INTERRUPTING_INTENTS and not tracker.get_slot(
+                "needs_person"
+            )
         name = event.get("name") if event.get("event") == "action" else None
         if name and name != form_name and name not in _ROUTINE_ACTIONS:
             return False

@@ -34,16 +34,50 @@ CONTEXT_SLOTS = (
 )
 
 
-REASON_BY_INTENT = {"human_handoff": "shopper_request"}
-"""Why the conversation is handed over, from the intent that triggered it (data/rules)."""
+REASONS = (
+    "shopper_request",
+    "verification_failed",
+    "sensitive_topic",
+    "frustration",
+    "repeated_fallback",
+    "action_failed",
+)
+"""Why a conversation is handed over. ``shopper_request`` comes from the intent
+(data/rules/rules_handoff.yml), ``verification_failed`` from the order form's
+attempt limit, ``action_failed`` from an action that could not reach the database
+or the index (``hand_over_after_failure``), the rest from ``escalation_reason``:
+the triggers of actions/escalation.py."""
+
+LEAD_IN: dict[str, dict[str, str]] = {
+    "sensitive_topic": dict(response="utter_handoff_because_sensitive_topic"),
+    "frustration": dict(response="utter_handoff_because_frustration"),
+    "repeated_fallback": dict(response="utter_handoff_because_repeated_fallback"),
+    "action_failed": dict(response="utter_handoff_because_action_failed"),
+}
+"""What the shopper is told first, so they know why a person is coming (the
+``utter_message`` arguments, written out so ``aisle.content_check`` sees them used)."""
 
 
 def handoff_reason(tracker: Tracker) -> str:
     """The agent's first clue: what made the bot hand over."""
+    escalation = tracker.get_slot("escalation_reason")
+    if escalation in REASONS:
+        return str(escalation)
     if int(tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_FAILURES:
         return "verification_failed"
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return REASON_BY_INTENT.get(intent or "", "shopper_request")
+    return "shopper_request"
+
+
+def handoff_evidence(tracker: Tracker, reason: str) -> dict[str, Any]:
+    """What shows the reason, for the console's "why handed over" part."""
+    evidence = tracker.get_slot("escalation_evidence")
+    if reason == tracker.get_slot("escalation_reason") and isinstance(evidence, dict):
+        return {**evidence, "reason": reason}
+    if reason == "verification_failed":
+        failures = int(tracker.get_slot("verification_failures") or 0)
+        return {"reason": reason, "trigger": "verification_limit", "failures": failures}
+    text = str(tracker.latest_message.get("text") or "")
+    return {"reason": reason, "trigger": "asked", "messages": [text] if text else []}
 
 
 class ActionHandoff(Action):
@@ -53,22 +87,43 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = build_handoff(tracker, reason=handoff_reason(tracker))
-        try:
-            with session_scope() as session:
-                session.add(handoff)
-                session.flush()
-                handoff_id = handoff.id
-        except SQLAlchemyError:
-            logger.exception("Could not store the handoff of %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return []
-        logger.info("Conversation %s handed off as #%d", tracker.sender_id, handoff_id)
-        dispatcher.utter_message(response="utter_handoff_created", handoff_id=handoff_id)
-        return [SlotSet("handoff_id", float(handoff_id))]
+        reason = handoff_reason(tracker)
+        return hand_over(dispatcher, tracker, reason, handoff_evidence(tracker, reason))
 
 
-def build_handoff(tracker: Tracker, reason: str) -> Handoff:
+def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, evidence: dict[str, Any]
+) -> list[EventType]:
+    """Stores the handoff package and tells the shopper honestly what happens next.
+
+    ``action_handoff`` calls it, and so does an action that fails because the
+    database or the index is down (``actions.escalation.hand_over_after_failure``):
+    it hands over in the same action, so no rule has to follow a failure.
+    ``needs_person`` stays set until the next shopper message is checked, so the
+    escalation rules that led here still match and the bot waits for the shopper.
+    """
+    handoff = build_handoff(tracker, reason=reason, evidence=evidence)
+    cleared: list[EventType] = [
+        SlotSet("escalation_reason", None),
+        SlotSet("escalation_evidence", None),
+    ]
+    try:
+        with session_scope() as session:
+            session.add(handoff)
+            session.flush()
+            handoff_id = handoff.id
+    except SQLAlchemyError:
+        logger.exception("Could not store the handoff of %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_handoff_failed")
+        return cleared
+    logger.info("Conversation %s handed off as #%d (%s)", tracker.sender_id, handoff_id, reason)
+    if reason in LEAD_IN:  # only once a person is really coming
+        dispatcher.utter_message(**LEAD_IN[reason])
+    dispatcher.utter_message(response="utter_handoff_created", handoff_id=handoff_id)
+    return [*cleared, SlotSet("handoff_id", float(handoff_id)), SlotSet("handoff_reason", reason)]
+
+
+def build_handoff(tracker: Tracker, reason: str, evidence: dict[str, Any] | None = None) -> Handoff:
     """Packs the conversation so far into a handoff record."""
     transcript = transcript_of(tracker)
     slots = {name: tracker.get_slot(name) for name in CONTEXT_SLOTS}
@@ -81,13 +136,20 @@ def build_handoff(tracker: Tracker, reason: str) -> Handoff:
         latest_intent=intent,
         transcript=transcript,
         slots=slots,
-        context=context_of(tracker),
+        context={
+            **context_of(tracker),
+            "escalation": evidence or handoff_evidence(tracker, reason),
+        },
         created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     )
 
 
 def context_of(tracker: Tracker) -> dict[str, Any]:
-    """What else an agent may need: intents with confidence, actions tried, the shopper's page."""
+    """What else an agent may need: intents with confidence, actions tried, the shopper's page.
+
+    ``build_handoff`` adds ``escalation``: the reason and the evidence for it
+    (the matched words, the repeated messages, the failing action).
+    """
     intents, actions = [], []
     for event in tracker.events:
         if event.get("event") == "user":

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.escalation import hand_over_after_failure
 from actions.form_turns import (
     FreshStartFormValidation,
     is_fresh_answer,
@@ -196,10 +197,10 @@ class ActionChangeOrder(Action):
                 return resets
         except ChangeRefused as refused:  # changed between the question and the yes
             refusal = refused.explanation
-        except (SQLAlchemyError, LookupError, ValueError):
+        except (SQLAlchemyError, LookupError, ValueError) as error:
             logger.exception("Order %s could not be changed", number)
             dispatcher.utter_message(response="utter_order_change_failed")
-            return resets
+            return resets + hand_over_after_failure(dispatcher, tracker, self.name(), error)
         if refusal is not None:
             dispatcher.utter_message(text=refusal)
             dispatcher.utter_message(response="utter_offer_person_for_change")

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import resources
+from actions.escalation import hand_over_after_failure
 from actions.form_turns import is_activation, is_fresh_answer, latest_text
 from actions.order_messages import describe_order, is_late
 from aisle.order_source import (
@@ -202,10 +203,10 @@ class ActionOrderStatus(Action):
             return []
         try:
             order = resources.order_source().get_order(number)
-        except OrderSourceError:
+        except OrderSourceError as error:
             logger.exception("Order database unavailable while reading order %s", number)
             dispatcher.utter_message(response="utter_order_lookup_failed")
-            return []
+            return hand_over_after_failure(dispatcher, tracker, self.name(), error)
         if order is None:  # verified a moment ago, deleted since
             dispatcher.utter_message(response="utter_order_not_verified")
             return [SlotSet("verified_order", None)]

@@ -29,6 +29,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import resources
+from actions.escalation import hand_over_after_failure
 from actions.form_turns import (
     FreshStartFormValidation,
     entity_value,
@@ -486,10 +487,10 @@ class ActionOpenReturn(Action):
         resets.append(SlotSet("return_request_text", None))
         try:
             context = load_context(tracker)
-        except (OrderSourceError, PolicyError):
+        except (OrderSourceError, PolicyError) as error:
             logger.exception("Return of %s: order could not be read", tracker.sender_id)
             dispatcher.utter_message(response="utter_order_lookup_failed")
-            return resets
+            return resets + hand_over_after_failure(dispatcher, tracker, self.name(), error)
         if context is None:
             say_not_verified(dispatcher, tracker)
             return resets
@@ -525,10 +526,10 @@ class ActionOpenReturn(Action):
             dispatcher.utter_message(text=refused.explanation)
             dispatcher.utter_message(response="utter_offer_person_for_return")
             return []
-        except (SQLAlchemyError, LookupError, ValueError):
+        except (SQLAlchemyError, LookupError, ValueError) as error:
             logger.exception("Return of order %s could not be opened", context.order.number)
             dispatcher.utter_message(response="utter_return_failed")
-            return []
+            return hand_over_after_failure(dispatcher, tracker, self.name(), error)
         dispatcher.utter_message(text=describe_opened_return(opened, items, context.order))
         return [SlotSet("last_rma", opened.rma_number)]
 

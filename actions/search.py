@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from actions import resources
+from actions.escalation import hand_over_after_failure
 from aisle.database import session_scope
 from aisle.models import Product
 from aisle.settings import get_settings
@@ -46,10 +47,10 @@ class ActionSearchProducts(Action):
             return []
         try:
             products = find_products(query, get_settings().search_results)
-        except (CatalogIndexError, SQLAlchemyError, OSError):
+        except (CatalogIndexError, SQLAlchemyError, OSError) as error:
             logger.exception("Product search failed for %r", query)
             dispatcher.utter_message(response="utter_search_failed")
-            return []
+            return hand_over_after_failure(dispatcher, tracker, self.name(), error)
         if not products:
             dispatcher.utter_message(response="utter_no_products_found")
             return [SlotSet("shown_products", [])]

@@ -34,6 +34,7 @@ from aisle.tracker_events import (
 
 FALLBACK_RESPONSE = "utter_default"
 NO_RESULTS_RESPONSE = "utter_no_products_found"
+HANDOFF_REASON_SLOT = "handoff_reason"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Analytics:
     """Conversations that ended without a person."""
     handoff_rate: float
     handoff_reasons: dict[str, int]
-    """What the shopper's last message was about when the bot handed over (its intent)."""
+    """Why the bot handed over: the ``handoff_reason`` slot ``action_handoff`` sets
+    (actions/handoff.py ``REASONS``)."""
     fallback_rate: float
     """User turns the bot did not understand."""
     intent_volume: dict[str, int]
@@ -85,7 +87,7 @@ def compute(conversations: Iterable[Conversation]) -> Analytics:
         user_turns=len(turns),
         containment_rate=_rate(len(talked) - len(handed_over), len(talked)),
         handoff_rate=_rate(len(handed_over), len(talked)),
-        handoff_reasons=dict(Counter(turn.intent for turn in turns if turn.handed_over)),
+        handoff_reasons=dict(Counter(turn.handoff_reason for turn in turns if turn.handed_over)),
         fallback_rate=_rate(sum(turn.fell_back for turn in turns), len(turns)),
         intent_volume=dict(Counter(turn.intent for turn in turns).most_common()),
         searches=len(searches),
@@ -103,10 +105,21 @@ class _Turn:
     actions: list[str] = field(default_factory=list)
     responses: list[str] = field(default_factory=list)
     last_bot: float | None = None
+    reason: str | None = None
+    """The ``handoff_reason`` slot set in this turn, if any."""
 
     @property
     def handed_over(self) -> bool:
-        return "action_handoff" in self.actions
+        """``action_handoff`` ran, or a failing action stored a handoff itself (its reason)."""
+        return "action_handoff" in self.actions or self.reason is not None
+
+    @property
+    def handoff_reason(self) -> str:
+        """The stored reason; without one (a handoff that could not be stored, or one
+        from before the slot existed) the shopper's request, or ``unknown``."""
+        if self.reason:
+            return self.reason
+        return "shopper_request" if self.intent == "human_handoff" else "unknown"
 
     @property
     def fell_back(self) -> bool:
@@ -126,6 +139,8 @@ def _turns(conversation: Conversation) -> list[_Turn]:
             turns.append(_Turn(str(intent or "unknown"), float(event.get("timestamp") or 0)))
         elif turns and kind == "action":
             turns[-1].actions.append(str(event.get("name")))
+        elif turns and kind == "slot" and event.get("name") == HANDOFF_REASON_SLOT:
+            turns[-1].reason = str(event.get("value") or "") or None
         elif turns and kind == "bot":
             turns[-1].last_bot = float(event.get("timestamp") or 0)
             response = (event.get("metadata") or {}).get("utter_action")

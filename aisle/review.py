@@ -61,7 +61,12 @@ def flags_of(conversation: Conversation) -> frozenset[str]:
     typed = [event for event in users if not str(event.get("text") or "").startswith("/")]
     if any(_intent(event)[1] < LOW_CONFIDENCE for event in typed):
         found.add("low_confidence")
-    if any(event.get("name") == "action_handoff" for event in conversation.of_type("action")):
+    if any(
+        event.get("name") == "action_handoff" for event in conversation.of_type("action")
+    ) or any(
+        event.get("name") == "handoff_reason" and event.get("value")
+        for event in conversation.of_type("slot")
+    ):  # a failing action hands over without action_handoff (actions/escalation.py)
         found.add("handoff")
     if _said(conversation, "utter_no_products_found"):
         found.add("zero_results")

@@ -80,6 +80,9 @@ class HandoffDetail(QueueItem):
 
     latest_intent: str | None
     resolution: str | None
+    escalation: dict[str, Any] = Field(default_factory=dict)
+    """Why it was handed over: ``reason``, ``trigger`` and the evidence (``messages``,
+    ``matched``, ``order``, ``error``), as ``action_handoff`` stored it."""
     intents: list[dict[str, Any]]
     actions: list[str]
     page: str | None

@@ -130,6 +130,7 @@ def detail(database_url: str, handoff_id: int) -> HandoffDetail:
             **_queue_item(handoff).model_dump(),
             latest_intent=handoff.latest_intent,
             resolution=handoff.resolution,
+            escalation=dict(context.get("escalation") or {}),
             intents=list(context.get("intents") or []),
             actions=[str(name) for name in context.get("actions") or []],
             page=context.get("page"),

@@ -65,7 +65,7 @@ def test_the_figures_of_a_known_set() -> None:
     figures = compute(SEEDED)
     assert figures.conversations == 4 and figures.user_turns == 8
     assert figures.containment_rate == 0.75 and figures.handoff_rate == 0.25
-    assert figures.handoff_reasons == {"human_handoff": 1}
+    assert figures.handoff_reasons == {"shopper_request": 1}
     assert figures.fallback_rate == 0.25  # 2 of 8 turns
     assert figures.intent_volume == {
         "product_search": 3,
@@ -78,6 +78,31 @@ def test_the_figures_of_a_known_set() -> None:
     assert figures.searches == 3 and figures.zero_result_rate == pytest.approx(0.3333)
     assert figures.turn_latency_ms["p50"] == pytest.approx(150.0, abs=1)
     assert figures.turn_latency_ms["p99"] == pytest.approx(1000.0, abs=60)
+
+
+def handed_over(at: float, intent: str, reason: str) -> list[dict[str, Any]]:
+    """A turn that ended in ``action_handoff``, which stored ``reason`` in its slot."""
+    events = turn(at, intent, "action_handoff")
+    slot = {"event": "slot", "timestamp": at + 0.02, "name": "handoff_reason", "value": reason}
+    return [*events[:-1], slot, events[-1]]
+
+
+def test_handoff_reasons_are_the_stored_reasons_not_the_intents() -> None:
+    conversations = [
+        Conversation("caps", handed_over(0, "track_order", "frustration")),
+        Conversation("fraud", handed_over(0, "refund_status", "sensitive_topic")),
+        Conversation("twice", handed_over(0, "nlu_fallback", "repeated_fallback")),
+        Conversation("search", handed_over(0, "product_search", "action_failed")),
+        Conversation("again", handed_over(0, "out_of_scope", "frustration")),
+        Conversation("asked", handed_over(0, "human_handoff", "shopper_request")),
+    ]
+    assert compute(conversations).handoff_reasons == {
+        "frustration": 2,
+        "sensitive_topic": 1,
+        "repeated_fallback": 1,
+        "action_failed": 1,
+        "shopper_request": 1,
+    }
 
 
 def test_no_conversations_gives_zeros_not_errors() -> None:

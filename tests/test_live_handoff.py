@@ -249,6 +249,37 @@ def test_context_panel_shows_the_verified_customer_and_products(
     assert detail["intents"] == [{"name": "human_handoff", "confidence": 0.98}]
 
 
+def test_context_panel_says_why_it_was_handed_over(client: TestClient, db_url: str) -> None:
+    """The evidence ``action_handoff`` stored reaches the console's "why handed over" part."""
+    evidence = {
+        "reason": "frustration",
+        "trigger": "repeated_question",
+        "messages": ["where is order 10003?", "so where is order 10003 then"],
+        "order": "10003",
+    }
+    with session_scope(db_url) as session:
+        session.add(
+            Handoff(
+                conversation_id="conv-why",
+                status="waiting",
+                reason="frustration",
+                summary="Shopper sent 2 message(s); last intent: track_order.",
+                latest_intent="track_order",
+                transcript=[],
+                slots={},
+                context={"intents": [], "actions": [], "escalation": evidence},
+                created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            )
+        )
+        session.flush()
+        handoff_id = session.scalars(
+            select(Handoff.id).where(Handoff.conversation_id == "conv-why")
+        ).one()
+    detail = client.get(f"/api/agent/handoffs/{handoff_id}").json()
+    assert detail["reason"] == "frustration"
+    assert detail["escalation"] == evidence
+
+
 def test_search_finds_closed_transcripts_only(client: TestClient, db_url: str) -> None:
     store_handoff(db_url, SHOPPER)
     store_handoff(db_url, "conv-live-0002")

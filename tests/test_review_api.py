@@ -287,7 +287,7 @@ def test_analytics_of_the_seeded_month(agent: TestClient) -> None:
     assert (report["start"], report["end"]) == ("2026-11-01", "2026-11-30")
     assert report["conversations"] == 4 and report["user_turns"] == 8
     assert report["containment_rate"] == 0.75 and report["handoff_rate"] == 0.25
-    assert report["handoff_reasons"] == {"human_handoff": 1}
+    assert report["handoff_reasons"] == {"shopper_request": 1}
     assert report["fallback_rate"] == 0.25
     assert report["intent_volume"]["product_search"] == 3
     assert report["searches"] == 3 and report["zero_result_rate"] == pytest.approx(0.3333)

@@ -109,6 +109,10 @@ def test_handoff_round_trip_in_the_widget_and_the_console(
     expect(ticket_form).to_be_hidden()
     agent.get_by_role("button", name=f"Claim #{handoff_id[1]}").click()
     expect(agent.locator("#context")).to_contain_text("human_handoff")
+    why = agent.get_by_role("region", name="Why handed over")
+    expect(why).to_contain_text("shopper request")
+    expect(why).to_contain_text("The shopper asked for a person")
+    expect(why.locator(".why-messages")).to_contain_text("I want to talk to a person")
     expect(shopper.get_by_text("Jo from the support team has joined the chat.")).to_be_visible()
 
     answers_before = bot_bubbles.count()
@@ -160,6 +164,8 @@ def test_shopper_markup_never_runs_in_the_console(
     expect(log).to_contain_text(XSS_SCRIPT)
     assert agent.evaluate("window.__xss") is None
     assert log.locator("script, img").count() == 0
+    expect(agent.locator(".why-messages")).to_contain_text(XSS_IMG)  # the evidence, as text
+    assert agent.locator("#context script, #context img").count() == 0
     agent.screenshot(path=str(artifacts_dir / "handoff_console_xss.png"), full_page=True)
     agent.get_by_label("Resolution").select_option("spam")
     agent.get_by_role("button", name="Close").click()

@@ -102,12 +102,52 @@
     list.append(el("dt", null, term), el("dd", null, value === null || value === undefined || value === "" ? "—" : value));
   }
 
+  // What fired the handoff (actions/escalation.py, actions/handoff.py), in an agent's words.
+  const TRIGGERS = {
+    asked: "The shopper asked for a person",
+    verification_limit: "Order verification failed too often",
+    phrase: "Frustrated wording",
+    all_caps: "A message in capitals",
+    repeated_message: "The same message sent again",
+    repeated_question: "The same question asked again after the bot answered it",
+    fallbacks: "The bot did not understand twice in a row",
+    fraud: "Sensitive topic: fraud",
+    chargeback: "Sensitive topic: chargeback",
+    legal: "Sensitive topic: legal",
+    safety: "Sensitive topic: safety",
+  };
+
+  function renderWhy(box, detail) {
+    const why = detail.escalation || {};
+    const section = el("section", "why-handed-over");
+    section.setAttribute("aria-labelledby", "why-heading");
+    const heading = el("h3", null, "Why handed over");
+    heading.id = "why-heading";
+    section.appendChild(heading);
+    const facts = el("dl", "facts why-facts");
+    definition(facts, "Reason", detail.reason.replace(/_/g, " "));
+    const trigger = why.trigger ? TRIGGERS[why.trigger] || `Failing action: ${why.trigger}` : null;
+    definition(facts, "Trigger", trigger);
+    if (why.matched) definition(facts, "Words", `“${why.matched}”`);
+    if (why.order) definition(facts, "Order", why.order);
+    if (why.failures) definition(facts, "Failed attempts", String(why.failures));
+    if (why.error) definition(facts, "Error", why.error);
+    section.appendChild(facts);
+    const messages = Array.isArray(why.messages) ? why.messages : [];
+    if (messages.length) {
+      const list = el("ol", "why-messages");
+      messages.forEach((text) => list.appendChild(el("li", null, text)));
+      section.appendChild(list);
+    }
+    box.appendChild(section);
+  }
+
   function renderContext(detail) {
     const box = $("context");
     box.replaceChildren();
     box.appendChild(el("p", "context-summary", detail.summary));
+    renderWhy(box, detail);
     const facts = el("dl", "facts");
-    definition(facts, "Reason", detail.reason.replace(/_/g, " "));
     definition(facts, "Waiting since", new Date(`${detail.created_at}Z`).toLocaleString());
     definition(facts, "Page", detail.page);
     definition(facts, "Verified order", detail.verified_order);
