@@ -68,6 +68,48 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=2000, description="Longest shopper message the gateway accepts."
     )
+    rate_limit_session_messages: str = Field(
+        default="30/minute",
+        description="Shopper messages one conversation may send (limits notation, e.g. 30/minute).",
+    )
+    rate_limit_ip_messages: str = Field(
+        default="300/minute", description="Shopper messages from one IP address, all conversations."
+    )
+    rate_limit_ip_connections: str = Field(
+        default="60/minute", description="Chat websocket connections one IP address may open."
+    )
+    rate_limit_session_frames: str = Field(
+        default="120/minute",
+        description="Other websocket frames (typing) of one conversation; more are dropped.",
+    )
+    rate_limit_login_failures: str = Field(
+        default="5/15 minutes", description="Failed agent sign-ins per email before a pause."
+    )
+    rate_limit_login_failures_ip: str = Field(
+        default="20/15 minutes", description="Failed agent sign-ins per IP before a pause."
+    )
+    rate_limit_exempt_ips: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated addresses per-IP limits skip (this machine's bench and tests); "
+            "behind a proxy the shopper's address is taken from X-Forwarded-For."
+        ),
+    )
+    action_urls: str = Field(
+        default="",
+        description=(
+            "Comma-separated base URLs of the action servers, for /healthz to check "
+            "(their /health/parts). Empty: not checked."
+        ),
+    )
+    shop_origins: str = Field(
+        default="",
+        description=(
+            "Comma-separated origins of shop pages that embed the widget (e.g. "
+            "https://shop.example), allowed by CORS and the chat websocket besides the "
+            "gateway's own."
+        ),
+    )
     agent_session_hours: float = Field(
         default=12.0, description="How long an agent stays signed in to the console."
     )
@@ -83,10 +125,19 @@ class Settings(BaseSettings):
     demo_seed: int = Field(default=42, description="Seed of the demo shop generator.")
     search_results: int = Field(default=5, description="How many products one search answer shows.")
 
+    def action_server_urls(self) -> list[str]:
+        return _split(self.action_urls)
+
+    def allowed_shop_origins(self) -> list[str]:
+        return [origin.rstrip("/") for origin in _split(self.shop_origins)]
+
     def rasa_replica_urls(self) -> list[str]:
         """The Rasa replicas the gateway uses, in configuration order."""
-        urls = [url.strip() for url in self.rasa_urls.split(",") if url.strip()]
-        return urls or [self.rasa_url]
+        return _split(self.rasa_urls) or [self.rasa_url]
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @lru_cache(maxsize=1)

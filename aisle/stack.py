@@ -156,10 +156,12 @@ def isolated_config(
 def build_services(config: StackConfig) -> list[Service]:
     """The three services in start order: each one needs the one before it."""
     common = common_environment(config)
+    # The gateway's /healthz asks the action server which of its parts is down.
+    gateway_env = {"AISLE_ACTION_URLS": f"http://{config.host}:{config.action_port}", **common}
     return [
         action_service("actions", config, config.action_port, common),
         rasa_service("rasa", config, config.rasa_port, config.endpoints, common),
-        gateway_service(config, common),
+        gateway_service(config, gateway_env),
     ]
 
 

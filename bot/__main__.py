@@ -16,6 +16,10 @@ from aisle.pii import redact_logs
 from aisle.settings import get_settings
 from bot.app import create_app
 
+WS_MAX_FRAME_BYTES = 1024 * 1024
+"""Websocket frames over this size close the socket with 1009 (frames the gateway can use
+are far smaller and get a clear error frame when too long: ``bot.ws``)."""
+
 
 def main(argv: list[str] | None = None) -> None:
     """Configures logging and serves the gateway until interrupted."""
@@ -30,7 +34,13 @@ def main(argv: list[str] | None = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     redact_logs()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        ws_max_size=WS_MAX_FRAME_BYTES,
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 * ``POST /api/agent/login`` ``{"email", "password"}`` sets the session cookie
   (HttpOnly, SameSite=Strict, Secure behind TLS); ``POST /api/agent/logout``
   ends it. JSON bodies only, so a cross-site HTML form cannot post here.
+* Failed sign-ins are limited per email and per IP (``bot.rate_limits``).
 * ``CurrentAgent`` guards the JSON API (401 without a session),
   ``page_agent`` the pages (they redirect to the login page), and
   ``websocket_agent`` the console's websocket (closed with 1008).
@@ -21,10 +22,13 @@ from aisle.settings import Settings
 from bot import agent_sessions, store
 from bot.agent_schemas import AgentView, LoginRequest
 from bot.deps import SettingsDep, app_settings
+from bot.origins import origin_allowed
+from bot.rate_limits import LimiterDep, RateLimited, client_ip
 
 logger = logging.getLogger(__name__)
 
 COOKIE_NAME = "aisle_agent_session"
+_PAUSED = "Too many failed sign-ins for this email or from this address; retry later"
 
 router = APIRouter()
 
@@ -53,17 +57,43 @@ async def page_agent(request: Request, settings: SettingsDep) -> AgentView | Non
 
 
 async def websocket_agent(websocket: WebSocket) -> AgentView | None:
-    """The agent of a websocket handshake (cookies travel with it), or ``None``."""
-    return await _agent_of(websocket, app_settings(websocket))
+    """The agent of a websocket handshake (cookies travel with it), or ``None``.
+
+    A handshake from another site's page is refused whatever its cookies
+    (cross-site websocket hijacking): the console only runs on the gateway's pages.
+    """
+    settings = app_settings(websocket)
+    if not origin_allowed(websocket, settings, shops=False):
+        return None
+    return await _agent_of(websocket, settings)
 
 
 CurrentAgent = Annotated[AgentView, Depends(api_agent)]
 PageAgent = Annotated[AgentView | None, Depends(page_agent)]
 
 
-@router.post("/api/agent/login", status_code=status.HTTP_204_NO_CONTENT)
-async def login(body: LoginRequest, settings: SettingsDep) -> Response:
-    """Checks the credentials and starts a session; the same 401 for any wrong part."""
+@router.post(
+    "/api/agent/login",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={401: {"description": "Wrong email or password"}, 429: {"description": _PAUSED}},
+)
+async def login(
+    body: LoginRequest, request: Request, settings: SettingsDep, limiter: LimiterDep
+) -> Response:
+    """Checks the credentials and starts a session; the same 401 for any wrong part.
+
+    After too many failures for the email or from the IP, attempts are refused with
+    429 and ``Retry-After`` before the password is even checked.
+    """
+    ip = client_ip(request)
+    try:
+        await limiter.check_login(body.email, ip)
+    except RateLimited as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            exc.message,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
     token = await run_in_threadpool(
         agent_sessions.login,
         settings.database_url,
@@ -72,7 +102,9 @@ async def login(body: LoginRequest, settings: SettingsDep) -> Response:
         settings.agent_session_hours,
     )
     if token is None:
+        await limiter.record_login_failure(body.email, ip)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong email or password.")
+    await limiter.clear_login_failures(body.email)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.set_cookie(
         COOKIE_NAME,

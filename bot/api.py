@@ -1,4 +1,4 @@
-"""The gateway's JSON API: chat over plain HTTP, handoffs, health.
+"""The gateway's JSON API: chat over plain HTTP and handoffs (health: ``bot.health``).
 
 ``POST /api/conversations/{id}/messages`` runs the same turn as the websocket
 (``bot.chat``), for clients that cannot keep a socket open and for tests.
@@ -8,25 +8,25 @@ widget receives.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from aisle.handoffs import HandoffStateError
 from bot import store
 from bot.agent_auth import CurrentAgent
+from bot.apology import answers_or_apology
 from bot.chat import ChatError, check_conversation_id, max_frame_bytes, parse_shopper_message
-from bot.deps import RasaDep, SettingsDep
+from bot.deps import SettingsDep
 from bot.handoff_relay import RelayDep
+from bot.rate_limits import LimiterDep, RateLimited, client_ip
 from bot.schemas import (
     ErrorCode,
     ErrorEnvelope,
     HandoffEnvelope,
     HandoffItem,
-    HealthReport,
     MessagesResponse,
     ShopperMessage,
     TicketRequest,
@@ -46,10 +46,12 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     "assistant_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "assistant_error": status.HTTP_502_BAD_GATEWAY,
     "internal_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
+    "request_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
 }
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorEnvelope} for code in (413, 422, 502, 503)
+    code: {"model": ErrorEnvelope} for code in (413, 422, 429, 502, 503)
 }
 
 
@@ -65,7 +67,11 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     },
 )
 async def post_message(
-    conversation_id: str, request: Request, settings: SettingsDep, relay: RelayDep
+    conversation_id: str,
+    request: Request,
+    settings: SettingsDep,
+    relay: RelayDep,
+    limiter: LimiterDep,
 ) -> MessagesResponse:
     """Relays one shopper message (``{"text": ...}``) and returns the bot's answers.
 
@@ -75,9 +81,13 @@ async def post_message(
     check_conversation_id(conversation_id)
     body = await _read_body(request, max_frame_bytes(settings.max_message_chars))
     message = parse_shopper_message(body, settings.max_message_chars)
+    await limited(limiter.check_message(conversation_id, client_ip(request)))
     result = await relay.shopper_turn(conversation_id, message, channel="http")
     handoff = result.handoff or await relay.current_envelope(conversation_id)
-    return MessagesResponse(messages=result.answers, handoff=handoff)
+    answers = result.answers
+    if handoff is None:  # with a person on the chat, silence from the bot is expected
+        answers = await answers_or_apology(relay.rasa, conversation_id, answers)
+    return MessagesResponse(messages=answers, handoff=handoff)
 
 
 @router.post(
@@ -86,10 +96,15 @@ async def post_message(
     responses={409: {"description": "No waiting request for a person in this conversation"}},
 )
 async def leave_ticket(
-    conversation_id: str, ticket: TicketRequest, relay: RelayDep
+    conversation_id: str,
+    ticket: TicketRequest,
+    request: Request,
+    relay: RelayDep,
+    limiter: LimiterDep,
 ) -> HandoffEnvelope:
     """Leaves an email and a message when nobody can answer live (after hours, nobody online)."""
     check_conversation_id(conversation_id)
+    await limited(limiter.check_message(conversation_id, client_ip(request)))
     try:
         return await relay.leave_ticket(conversation_id, ticket)
     except HandoffStateError as exc:
@@ -107,23 +122,28 @@ def get_handoffs(settings: SettingsDep, _agent: CurrentAgent) -> list[HandoffIte
         ) from exc
 
 
-@router.get("/healthz", response_model=HealthReport, responses={503: {"model": HealthReport}})
-async def healthz(settings: SettingsDep, rasa: RasaDep) -> JSONResponse:
-    """Reports the gateway's dependencies; 503 unless all of them are up."""
-    rasa_ok, database_ok = await asyncio.gather(
-        rasa.is_ready(), run_in_threadpool(store.database_ok, settings.database_url)
-    )
-    report = HealthReport(
-        rasa="ok" if rasa_ok else "down", database="ok" if database_ok else "down"
-    )
-    code = status.HTTP_200_OK if report.all_ok() else status.HTTP_503_SERVICE_UNAVAILABLE
-    return JSONResponse(report.model_dump(), status_code=code)
-
-
 async def chat_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     """Answers a failed turn with the error envelope and a fitting status."""
     assert isinstance(exc, ChatError)
-    return JSONResponse(exc.envelope().model_dump(), status_code=STATUS_BY_CODE.get(exc.code, 400))
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return JSONResponse(
+        exc.envelope().model_dump(exclude_none=True),
+        status_code=STATUS_BY_CODE.get(exc.code, 400),
+        headers=headers,
+    )
+
+
+async def limited(check: Awaitable[None]) -> None:
+    """Runs a rate-limit check, turning ``RateLimited`` into the shopper's error."""
+    try:
+        await check
+    except RateLimited as exc:
+        raise ChatError("rate_limited", exc.message, retry_after=exc.retry_after) from exc
+
+
+def reads_own_body(path: str) -> bool:
+    """The message route reads its body itself (``_read_body``), with the shopper's wording."""
+    return path.startswith("/api/conversations/") and path.endswith("/messages")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -23,6 +23,7 @@ from bot import (
     api,
     csat_routes,
     handoff_routes,
+    health,
     images,
     metrics,
     pages,
@@ -30,10 +31,14 @@ from bot import (
     review_routes,
     ws,
 )
+from bot.body_limit import BodyLimitMiddleware
 from bot.chat import ChatError
 from bot.live_fanout import make_hub
+from bot.origins import CsrfOriginMiddleware, ShopperCorsMiddleware
 from bot.rasa_client import RasaClient
 from bot.rasa_pool import RasaPool
+from bot.rate_limits import GatewayLimiter
+from bot.security_headers import SecurityHeadersMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +77,29 @@ def create_app(settings: Settings | None = None, rasa_client: RasaClient | None 
     app.state.settings = settings
     app.state.rasa = rasa
     app.state.hub = hub
+    app.state.limiter = GatewayLimiter(settings)
     app.add_exception_handler(ChatError, api.chat_error_handler)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, ws, api, csat_routes, images, agent_auth, handoff_routes, agent_ws):
+    for module in (
+        pages,
+        ws,
+        api,
+        csat_routes,
+        health,
+        images,
+        agent_auth,
+        handoff_routes,
+        agent_ws,
+    ):
         app.include_router(module.router)
     for module in (review_pages, review_routes):  # conversation review and the dashboard
         app.include_router(module.router)
     metrics.install(app)
+    # Added last = runs first: headers on every answer, even the refusals below.
+    app.add_middleware(CsrfOriginMiddleware)
+    app.add_middleware(ShopperCorsMiddleware, settings=settings)
+    app.add_middleware(BodyLimitMiddleware, exempt=api.reads_own_body)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.agent_cookie_secure)
     return app
 
 

@@ -37,13 +37,16 @@ ASSISTANT_ERROR_TEXT = "The assistant could not answer that message. Please retr
 class ChatError(Exception):
     """A turn that cannot go on, with a message meant for the shopper."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
+        self.retry_after = retry_after
 
     def envelope(self) -> ErrorEnvelope:
-        return ErrorEnvelope(code=self.code, message=self.message)
+        return ErrorEnvelope(
+            code=self.code, message=self.message, retry_after_seconds=self.retry_after
+        )
 
 
 def max_frame_bytes(max_chars: int) -> int:

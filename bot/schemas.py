@@ -297,6 +297,8 @@ ErrorCode = Literal[
     "assistant_unavailable",
     "assistant_error",
     "internal_error",
+    "rate_limited",
+    "request_too_large",
 ]
 
 
@@ -306,6 +308,8 @@ class ErrorEnvelope(BaseModel):
     type: Literal["error"] = "error"
     code: ErrorCode
     message: str
+    retry_after_seconds: int | None = None
+    """Set with ``rate_limited``: when the shopper may send again."""
 
 
 # --- customer satisfaction ---------------------------------------------------
@@ -390,6 +394,10 @@ class HealthReport(BaseModel):
     gateway: Literal["ok"] = "ok"
     rasa: Literal["ok", "down"]
     database: Literal["ok", "down"]
+    actions: Literal["ok", "down"] | None = None
+    index: Literal["ok", "missing"] | None = None
+    redis: Literal["ok", "down"] | None = None
+    """The last three only when configured (``bot.health``); they never make it 503."""
 
     def all_ok(self) -> bool:
         return self.rasa == "ok" and self.database == "ok"

@@ -17,8 +17,11 @@ Protocol (JSON text frames):
 * client -> server when offered a ticket (``ticket_form``): ``{"type": "ticket",
   "email", "message"}``; answered with a ``handoff`` frame (status ``closed``, ``ticket_id``).
 * server -> client on a problem: ``{"type": "error", "code": ..., "message": ...}``.
-  A bad message leaves the socket open; a bad conversation id closes it with
-  code 1008 after the error, since no turn could ever use it.
+  A bad message leaves the socket open (so does ``rate_limited``, with
+  ``retry_after_seconds``); a bad conversation id or a page from an origin that
+  is not the gateway's or a configured shop's closes it with code 1008 after the
+  error, too many connections from one IP with 1013 (try again later). A frame
+  over the server's size limit closes it with 1009.
 
 Turns of one socket run one after another, so answers keep their order.
 """
@@ -32,9 +35,11 @@ from pydantic import BaseModel
 
 from aisle.handoffs import HandoffStateError
 from aisle.settings import Settings
+from bot.apology import answers_or_apology
 from bot.chat import (
     ChatError,
     check_conversation_id,
+    max_frame_bytes,
     parse_shopper_message,
     parse_shopper_typing,
     parse_ticket,
@@ -42,6 +47,8 @@ from bot.chat import (
 from bot.deps import SettingsDep
 from bot.handoff_relay import HandoffRelay, RelayDep
 from bot.live_chat import HubDep
+from bot.origins import origin_allowed
+from bot.rate_limits import GatewayLimiter, LimiterDep, RateLimited, client_ip
 from bot.schemas import BotMessageEnvelope, ErrorEnvelope, TypingEnvelope
 from bot.store import DatabaseUnavailable
 
@@ -56,15 +63,12 @@ async def chat_socket(
     settings: SettingsDep,
     relay: RelayDep,
     hub: HubDep,
+    limiter: LimiterDep,
     conversation_id: str = "",
 ) -> None:
     """Serves one widget connection until it goes away."""
     await websocket.accept()
-    try:
-        check_conversation_id(conversation_id)
-    except ChatError as exc:
-        await _send(websocket, exc.envelope())
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="bad conversation id")
+    if not await _may_connect(websocket, settings, limiter, conversation_id):
         return
     logger.debug("Widget connected for %s", conversation_id)
     hub.add_shopper(conversation_id, websocket)
@@ -73,16 +77,73 @@ async def chat_socket(
             await _send(websocket, current)
         while True:
             raw = await _receive_frame(websocket)
-            if (typing := parse_shopper_typing(raw)) is not None:
-                await relay.shopper_typing(conversation_id, typing.on)
-                continue
-            if await _handled_as_ticket(websocket, relay, conversation_id, raw):
-                continue
-            await _run_turn(websocket, settings, relay, conversation_id, raw)
+            try:
+                await _handle_frame(websocket, settings, relay, limiter, conversation_id, raw)
+            except WebSocketDisconnect:
+                raise
+            except Exception:
+                # One broken frame must not end the conversation; the shopper may retry.
+                logger.exception("Frame failed for %s", conversation_id)
+                await _send(websocket, _internal_error())
     except WebSocketDisconnect:
         logger.debug("Widget disconnected for %s", conversation_id)
     finally:
         hub.remove_shopper(conversation_id, websocket)
+
+
+async def _may_connect(
+    websocket: WebSocket, settings: Settings, limiter: GatewayLimiter, conversation_id: str
+) -> bool:
+    """Checks the page's origin, the conversation id and the IP's connection rate.
+
+    A refused socket gets the error frame, then is closed.
+    """
+    try:
+        if not origin_allowed(websocket, settings):
+            raise ChatError("invalid_message", "This page may not open the chat.")
+        check_conversation_id(conversation_id)
+    except ChatError as exc:
+        return await _refuse(websocket, exc, status.WS_1008_POLICY_VIOLATION)
+    try:
+        await limiter.check_connection(client_ip(websocket))
+    except RateLimited as exc:
+        error = ChatError("rate_limited", exc.message, exc.retry_after)
+        return await _refuse(websocket, error, status.WS_1013_TRY_AGAIN_LATER)
+    return True
+
+
+async def _refuse(websocket: WebSocket, error: ChatError, code: int) -> bool:
+    await _send(websocket, error.envelope())
+    await websocket.close(code=code, reason=error.code)
+    return False
+
+
+async def _handle_frame(
+    websocket: WebSocket,
+    settings: Settings,
+    relay: HandoffRelay,
+    limiter: GatewayLimiter,
+    conversation_id: str,
+    raw: str | bytes,
+) -> None:
+    """One frame from the widget: typing, a ticket or a message."""
+    if len(raw) > max_frame_bytes(settings.max_message_chars):
+        limit = settings.max_message_chars
+        await _send(
+            websocket,
+            ErrorEnvelope(
+                code="message_too_long",
+                message=f"The message is too long; the limit is {limit} characters.",
+            ),
+        )
+        return
+    if (typing := parse_shopper_typing(raw)) is not None:
+        if await limiter.allow_frame(conversation_id):  # over the limit: dropped quietly
+            await relay.shopper_typing(conversation_id, typing.on)
+        return
+    if await _handled_as_ticket(websocket, relay, limiter, conversation_id, raw):
+        return
+    await _run_turn(websocket, settings, relay, limiter, conversation_id, raw)
 
 
 async def _receive_frame(websocket: WebSocket) -> str | bytes:
@@ -97,13 +158,18 @@ async def _run_turn(
     websocket: WebSocket,
     settings: Settings,
     relay: HandoffRelay,
+    limiter: GatewayLimiter,
     conversation_id: str,
     raw: str | bytes,
 ) -> None:
     try:
         message = parse_shopper_message(raw, settings.max_message_chars)
+        await limiter.check_message(conversation_id, client_ip(websocket))
     except ChatError as exc:
         await _send(websocket, exc.envelope())
+        return
+    except RateLimited as exc:
+        await _send(websocket, ChatError("rate_limited", exc.message, exc.retry_after).envelope())
         return
     if await relay.is_handed_off(conversation_id):
         # A person has the chat: the message goes to them, and the bot stays silent.
@@ -119,7 +185,10 @@ async def _run_turn(
         logger.exception("Turn failed for %s", conversation_id)
         await _send(websocket, _internal_error())
     else:
-        for answer in result.answers:
+        answers = result.answers
+        if result.handoff is None:
+            answers = await answers_or_apology(relay.rasa, conversation_id, answers)
+        for answer in answers:
             await _send(websocket, BotMessageEnvelope(**answer.model_dump()))
         if result.handoff is not None:
             await _send(websocket, result.handoff)
@@ -127,16 +196,23 @@ async def _run_turn(
 
 
 async def _handled_as_ticket(
-    websocket: WebSocket, relay: HandoffRelay, conversation_id: str, raw: str | bytes
+    websocket: WebSocket,
+    relay: HandoffRelay,
+    limiter: GatewayLimiter,
+    conversation_id: str,
+    raw: str | bytes,
 ) -> bool:
     """Leaves a ticket if ``raw`` is a ticket frame; tells the shopper what to fix if it is bad."""
     try:
         ticket = parse_ticket(raw)
         if ticket is None:
             return False
+        await limiter.check_message(conversation_id, client_ip(websocket))
         await relay.leave_ticket(conversation_id, ticket)  # the answer comes through the hub
     except ChatError as exc:
         await _send(websocket, exc.envelope())
+    except RateLimited as exc:
+        await _send(websocket, ChatError("rate_limited", exc.message, exc.retry_after).envelope())
     except (HandoffStateError, DatabaseUnavailable) as exc:
         await _send(websocket, ErrorEnvelope(code="invalid_message", message=str(exc)))
     return True
