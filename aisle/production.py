@@ -150,8 +150,13 @@ def build_production_services(config: ProductionConfig, stack: StackConfig) -> l
         )
         for i in range(config.replicas)
     ]
+    # The gateways' /healthz asks every action server which of its parts is down.
+    action_urls = ",".join(
+        f"http://127.0.0.1:{config.action_port(i)}" for i in range(config.replicas)
+    )
+    gateway_env = {**common, "AISLE_ACTION_URLS": action_urls}
     gateways = [
-        gateway_service(stack, common, name=f"gateway-{i + 1}", port=port)
+        gateway_service(stack, gateway_env, name=f"gateway-{i + 1}", port=port)
         for i, port in enumerate(config.gateway_ports)
     ]
     return [*actions, *rasas, *gateways]

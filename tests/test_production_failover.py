@@ -240,7 +240,16 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
         f"{gateway}/api/conversations/{conversation}/messages", json={"text": "hello"}, timeout=30
     )
     assert response.status_code == 200 and response.json()["messages"]
-    assert httpx.get(f"{gateway}/healthz", timeout=10).status_code == 200
+    health = httpx.get(f"{gateway}/healthz", timeout=10)
+    assert health.status_code == 200
+    # Every part the production gateway depends on is named: both action servers are asked.
+    assert health.json() == {
+        "rasa": "ok",
+        "database": "ok",
+        "actions": "ok",
+        "index": "ok",
+        "redis": "ok",
+    }
 
 
 def test_restarting_everything_resumes_conversations_and_handoffs(
