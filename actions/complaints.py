@@ -28,6 +28,12 @@ ROUTINE_INTENTS = frozenset(
 )
 """Intents whose repetition is part of a normal conversation (answers to a form, yes/no)."""
 
+QUESTION_INTENTS = frozenset(
+    {"product_search", "shipping_policy", "return_policy", "bot_challenge"}
+)
+"""Questions the bot answers the same way each time: asked again, even in the same words, they
+are a shopper re-reading or retrying, not complaining (order questions are checked by order)."""
+
 ANSWERED_BY = {"track_order": "action_order_status", "refund_status": "action_refund_status"}
 """Order questions and the action that answers them: asked twice about one order is a complaint."""
 
@@ -54,6 +60,8 @@ class _Turn:
     intent: str | None
     order: str | None
     actions: list[str] = field(default_factory=list)
+    apologised: bool = False
+    """The gateway apologised for a failure instead of answering: saying it again is a retry."""
 
 
 def repeated_complaint(tracker: Tracker) -> Complaint | None:
@@ -73,11 +81,14 @@ def normalise(text: str) -> str:
 
 def _repeated_message(latest: _Turn, earlier: list[_Turn]) -> Complaint | None:
     text = normalise(latest.text)
-    if latest.intent in ROUTINE_INTENTS or len(text.split()) < MIN_WORDS:
+    ignored = ROUTINE_INTENTS | QUESTION_INTENTS
+    if latest.intent in ignored or len(text.split()) < MIN_WORDS:
         return None
     for turn in reversed(earlier):
-        if turn.intent not in ROUTINE_INTENTS and (
-            fuzz.ratio(text, normalise(turn.text)) >= SIMILAR_MESSAGE
+        if (
+            turn.intent not in ignored
+            and not turn.apologised
+            and fuzz.ratio(text, normalise(turn.text)) >= SIMILAR_MESSAGE
         ):
             return Complaint("repeated_message", [turn.text, latest.text])
     return None
@@ -118,6 +129,8 @@ def _recent_turns(events: list[dict[str, Any]]) -> Iterator[_Turn]:
             turns[-1].actions.append(name)
             if name in ANSWERED_BY.values() and turns[-1].order is None and verified:
                 turns[-1].order = str(verified)  # the order the answer was about
+        elif kind == "bot" and turns and _is_gateway_apology(event):
+            turns[-1].apologised = True
         elif kind == "resume":
             turns = []
     yield from turns
@@ -136,3 +149,9 @@ def _user_turn(event: dict[str, Any]) -> _Turn:
     intent = (parse.get("intent") or {}).get("name")
     text = str(event.get("text"))
     return _Turn(text=text, intent=intent, order=number)
+
+
+def _is_gateway_apology(event: dict[str, Any]) -> bool:
+    """The apology bot/apology.py records when no answer came (the action server was down)."""
+    metadata = event.get("metadata") or {}
+    return metadata.get("sender") == "gateway" and metadata.get("reason") == "no_answer"

@@ -152,6 +152,29 @@ def test_the_same_complaint_twice_is_frustration_with_both_messages() -> None:
     ]
 
 
+def test_asking_a_question_again_or_retrying_after_an_apology_is_not_a_complaint() -> None:
+    policy = conversation(
+        user("what is your return policy", "return_policy"),
+        action("utter_return_policy"),
+        user("what's your returns policy?", "return_policy"),
+    )
+    assert detect(policy) is None
+    search = "a warm waterproof jacket for hiking"
+    assert (
+        detect(conversation(user(search, "product_search"), user(search, "product_search"))) is None
+    )
+    complaint = "my parcel never came and nobody answers my emails"
+    apology = {
+        "event": "bot",
+        "text": "Sorry, something went wrong on our side.",
+        "metadata": {"sender": "gateway", "reason": "no_answer"},
+    }
+    retried = conversation(user(complaint, "track_order"), apology, user(complaint, "track_order"))
+    assert detect(retried) is None
+    # Without the apology between them, the same words again are a complaint.
+    assert detect(conversation(user(complaint, "track_order"), user(complaint, "track_order")))
+
+
 def test_the_same_late_order_asked_about_again_after_the_answer_is_frustration() -> None:
     first = "where is order 10003? email alex.rivera@example.com"
     tracker = conversation(

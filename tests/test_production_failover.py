@@ -244,6 +244,7 @@ def test_killing_a_replica_mid_load_loses_no_turn_and_repeats_none(
     assert health.status_code == 200
     # Every part the production gateway depends on is named: both action servers are asked.
     assert health.json() == {
+        "gateway": "ok",
         "rasa": "ok",
         "database": "ok",
         "actions": "ok",
