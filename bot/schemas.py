@@ -76,6 +76,10 @@ class ShopperMessage(BaseModel):
     type: Literal["user_message"] = "user_message"
     text: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+    message_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    """Made by the widget, so a message sent again after a drop is recognised (``bot.history``)."""
+    resent: bool = False
+    """The widget sent it before on a socket that dropped: the turn may have happened."""
 
     @field_validator("text")
     @classmethod
@@ -306,6 +310,19 @@ class ErrorEnvelope(BaseModel):
     type: Literal["error"] = "error"
     code: ErrorCode
     message: str
+
+
+class MessageErrorEnvelope(ErrorEnvelope):
+    """An error about the widget's message ``message_id``: it was not taken, never resend it."""
+
+    message_id: str | None = None
+
+
+class AckEnvelope(BaseModel):
+    """The turn of the widget's message ``message_id`` is over and recorded: never send it again."""
+
+    type: Literal["ack"] = "ack"
+    message_id: str
 
 
 # --- customer satisfaction ---------------------------------------------------

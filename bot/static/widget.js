@@ -25,8 +25,10 @@
     apiPath: data.apiPath || "/api",
     title: data.title || "Aisle",
     maxChars: Number(data.maxChars) || 2000,
+    greeting: data.greeting || "",
     cssUrl: new URL("widget.css", (script && script.src) || window.location.href).href,
   };
+  if (!config.greeting) config.greeting = `Hi! I'm ${config.title}. Ask me about products, orders or returns.`;
   const STORAGE_KEY = "aisle.conversation_id";
   const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
   const MAX_BACKOFF_MS = 30000;
@@ -55,6 +57,10 @@
   }
 
   let memoryId = null; // used when localStorage is blocked
+  function hasConversation() {
+    try { return ID_PATTERN.test(window.localStorage.getItem(STORAGE_KEY) || ""); } catch (_) { return false; }
+  }
+
   function conversationId(renew) {
     let id = null;
     try { id = window.localStorage.getItem(STORAGE_KEY); } catch (_) { id = memoryId; }
@@ -127,11 +133,14 @@
     panel.setAttribute("aria-label", `${config.title} shopping assistant`);
 
     const header = el("header", "panel-header");
+    const heading = el("div", "heading");
     const title = el("h2", "title", config.title);
+    const presence = el("span", "presence connecting", "Connecting…");
+    heading.append(title, presence);
     const close = el("button", "close", "×");
     close.type = "button";
     close.setAttribute("aria-label", "Close chat");
-    header.append(title, close);
+    header.append(heading, close);
 
     const status = el("p", "status");
     status.setAttribute("role", "status");
@@ -164,16 +173,20 @@
     wrapper.append(launcher, panel);
     root.append(css, wrapper);
     document.body.appendChild(host);
-    return { launcher, panel, close, status, log, typing, form, input };
+    return { launcher, panel, close, presence, status, log, typing, form, input };
   }
 
   // --- widget ----------------------------------------------------------------
 
   let ui = null; // set by start()
   let socket = null;
+  let synced = false; // the current socket has sent the history: pending messages may go
+  let sentHere = new Set(); // ids of pending messages sent on the current socket
   let attempts = 0;
   let reconnectTimer = null;
-  const outbox = []; // frames typed while disconnected, sent on reconnect
+  let wanted = false; // the widget has connected once: keep it connected
+  const outbox = []; // ticket frames made while disconnected, sent on reconnect
+  let shown = []; // signatures of the conversation's messages in the log, in order
   let lastTyped = "";
   let withPerson = false; // a person (not the bot) has the conversation
   let typingSent = false;
@@ -185,8 +198,10 @@
   }
 
   function addBubble(role, text) {
-    ui.log.appendChild(el("p", `bubble ${role}`, text));
+    const bubble = el("p", `bubble ${role}`, text);
+    ui.log.appendChild(bubble);
     scrollDown();
+    return bubble;
   }
 
   function addNote(text, kind) {
@@ -263,6 +278,7 @@
     });
     ui.log.appendChild(group);
     scrollDown();
+    return group;
   }
 
   function addAgentMessage(envelope) {
@@ -315,7 +331,7 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const frame = JSON.stringify({ type: "ticket", email: email.value.trim(), message: message.value.trim() });
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame);
+      if (socket && socket.readyState === WebSocket.OPEN && synced) socket.send(frame);
       else { outbox.push(frame); connect(); }
     });
     ticketForm = form;
@@ -460,6 +476,145 @@
     return "";
   }
 
+  // --- history and pending messages -----------------------------------------
+  // A message is pending from the moment it is typed until the gateway acks its
+  // turn. Pending messages live in localStorage, so neither a reload nor a
+  // dropped socket loses one. On every (re)connect the gateway first sends the
+  // conversation so far (bot/history.py); a pending message found there had its
+  // turn already and is dropped, the others are sent (again, marked `resent`, if
+  // a dropped socket took them: the gateway then checks the tracker before running them).
+
+  const PENDING_KEY = "aisle.pending";
+  let pendingMemory = null; // used when localStorage is blocked
+  const pendingBubbles = new Map(); // message id -> its bubble
+
+  function loadPending() {
+    const id = conversationId(false);
+    let state = pendingMemory;
+    try { state = JSON.parse(window.localStorage.getItem(PENDING_KEY)) || state; } catch (_) { /* memory */ }
+    return state && state.conversation === id && Array.isArray(state.items) ? state.items : [];
+  }
+
+  function savePending(items) {
+    const state = { conversation: conversationId(false), items };
+    pendingMemory = state;
+    try { window.localStorage.setItem(PENDING_KEY, JSON.stringify(state)); } catch (_) { /* memory only */ }
+  }
+
+  function settle(messageId) {
+    savePending(loadPending().filter((item) => item.id !== messageId));
+    const bubble = pendingBubbles.get(messageId);
+    if (bubble) bubble.classList.remove("pending");
+    pendingBubbles.delete(messageId);
+  }
+
+  /** A message the gateway refused: it is not in the conversation, so it is not resent either. */
+  function forget(messageId) {
+    const item = loadPending().find((pending) => pending.id === messageId);
+    if (item) {
+      const at = shown.lastIndexOf(signature({ type: "user_message", text: item.shown }));
+      if (at !== -1) shown.splice(at, 1);
+    }
+    settle(messageId);
+  }
+
+  function showPending(item) {
+    const bubble = pendingBubbles.get(item.id) || addBubble("user", item.shown);
+    bubble.classList.add("pending");
+    ui.log.appendChild(bubble); // (moved) after what the history showed
+    pendingBubbles.set(item.id, bubble);
+  }
+
+  /** Sends the pending messages the current socket has not carried yet, oldest first. */
+  function flush() {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !synced) return;
+    const items = loadPending();
+    items.forEach((item) => {
+      if (sentHere.has(item.id)) return;
+      socket.send(JSON.stringify({
+        type: "user_message", text: item.text, metadata: item.metadata,
+        message_id: item.id, resent: Boolean(item.sent),
+      }));
+      sentHere.add(item.id);
+      item.sent = true;
+      shown.push(signature({ type: "user_message", text: item.shown }));
+    });
+    savePending(items);
+    while (outbox.length && socket.readyState === WebSocket.OPEN) socket.send(outbox.shift());
+  }
+
+  /** What identifies a message of the log, the same whether it came live or from history. */
+  function signature(message) {
+    if (message.type === "user_message") return `u|${message.text}`;
+    if (message.type === "agent_message") return `a|${message.agent_name}|${message.text}`;
+    const custom = message.custom && message.custom.type === "csat_request" ? null : message.custom;
+    if (!message.text && !message.buttons && !message.image && !custom) return null; // not in the tracker
+    return `b|${JSON.stringify([message.text, message.buttons, message.image, custom])}`;
+  }
+
+  function remember(message) {
+    const sig = signature(message);
+    if (sig !== null) shown.push(sig);
+  }
+
+  function onHistory(envelope) {
+    synced = true;
+    if (envelope.complete !== false && Array.isArray(envelope.messages)) showHistory(envelope.messages);
+    flush();
+  }
+
+  function showHistory(messages) {
+    const known = new Set(messages.map((m) => m && m.message_id).filter(Boolean));
+    const items = loadPending();
+    items.filter((item) => known.has(item.id)).forEach((item) => {
+      const bubble = pendingBubbles.get(item.id);
+      if (bubble) bubble.remove(); // the history shows it, in its place
+      pendingBubbles.delete(item.id);
+    });
+    const left = items.filter((item) => !known.has(item.id));
+    savePending(left);
+    const sigs = messages.map(signature);
+    const confirmed = shown.filter((sig, i) => sig === sigs[i]).length;
+    const isPrefix = confirmed === shown.length;
+    // The usual reconnect: what is shown is the start of the history, so only the rest is added
+    // (nothing is read out twice). Otherwise (a reload, or a turn lost in between) redraw it all.
+    const start = isPrefix ? shown.length : 0;
+    if (!isPrefix) clearLog();
+    else if (!ui.log.childElementCount) greet();
+    ui.log.setAttribute("aria-busy", "true");
+    const lastUser = messages.map((m) => m.type).lastIndexOf("user_message");
+    messages.slice(start).forEach((message, i) => {
+      renderHistoryItem(message, start + i > lastUser);
+    });
+    shown = sigs.filter((sig) => sig !== null);
+    csatForms.forEach((form) => ui.log.appendChild(form)); // a rating asked for stays last
+    left.forEach(showPending);
+    ui.log.removeAttribute("aria-busy");
+    scrollDown();
+  }
+
+  function renderHistoryItem(message, current) {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "user_message") addBubble("user", String(message.text || ""));
+    else if (message.type === "agent_message") addAgentMessage(message);
+    else if (message.type === "bot_message") renderBotMessage(message, { history: true, current });
+  }
+
+  function clearLog() {
+    ui.log.replaceChildren();
+    pendingBubbles.clear();
+    csatForms.clear();
+    queueNote = null;
+    ticketForm = null;
+    shown = [];
+    greet();
+    csatState().pending.forEach(showCsatForm);
+  }
+
+  function greet() {
+    addNote(config.greeting);
+  }
+
   function showTyping(envelope) {
     ui.typing.hidden = !envelope.on;
     const who = envelope.agent_name ? String(envelope.agent_name) : config.title;
@@ -475,7 +630,9 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", on }));
   }
 
-  function renderBotMessage(message) {
+  /** Draws a bot message; from history, old quick replies are shown used and no rating is asked. */
+  function renderBotMessage(message, from) {
+    const history = Boolean(from && from.history);
     if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
     const image = safeUrl(message.image);
     if (image) addImage(image);
@@ -483,8 +640,11 @@
     if (custom && custom.type === "product_cards" && Array.isArray(custom.products)) {
       addProductCards(custom.products);
     }
-    if (Array.isArray(message.buttons) && message.buttons.length) addQuickReplies(message.buttons);
-    if (custom && custom.type === "csat_request") onCsatRequest(String(custom.trigger));
+    if (Array.isArray(message.buttons) && message.buttons.length) {
+      const group = addQuickReplies(message.buttons);
+      if (history && !from.current) group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    }
+    if (!history && custom && custom.type === "csat_request") onCsatRequest(String(custom.trigger));
   }
 
   function onFrame(event) {
@@ -493,59 +653,93 @@
     if (!envelope || typeof envelope !== "object") return;
     if (envelope.type === "bot_message") {
       renderBotMessage(envelope);
+      remember(envelope);
     } else if (envelope.type === "typing") {
       showTyping(envelope);
     } else if (envelope.type === "agent_message") {
       ui.typing.hidden = true;
       addAgentMessage(envelope);
+      remember(envelope);
     } else if (envelope.type === "handoff") {
       onHandoff(envelope);
+    } else if (envelope.type === "history") {
+      onHistory(envelope);
+    } else if (envelope.type === "ack") {
+      settle(String(envelope.message_id));
     } else if (envelope.type === "error") {
+      if (envelope.message_id) forget(String(envelope.message_id)); // not taken: never resent
       addNote(String(envelope.message || "Something went wrong."), "error");
       if (RESTORE_ON.has(envelope.code) && lastTyped && !ui.input.value) ui.input.value = lastTyped;
     }
   }
 
-  function submit(text, shown, metadata) {
-    addBubble("user", shown);
+  function submit(text, label, metadata) {
     typingSent = false; // the server stops the indicator when a message arrives
     window.clearTimeout(typingTimer);
     lastTyped = metadata ? "" : text; // a quick reply is not worth restoring
     const context = Object.assign({ page: window.location.pathname }, metadata || {});
-    const frame = JSON.stringify({ type: "user_message", text, metadata: context });
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(frame);
-    } else {
-      outbox.push(frame);
-      connect();
-    }
+    const item = { id: randomId(), text, shown: label, metadata: context, sent: false };
+    savePending(loadPending().concat([item]));
+    showPending(item);
+    if (synced) flush();
+    else connect();
   }
 
   function socketUrl() {
     const url = new URL(config.socketPath, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("conversation_id", conversationId(false));
+    url.searchParams.set("history", "1"); // the conversation so far comes first (bot/history.py)
     return url.href;
+  }
+
+  function setPresence(state) {
+    const words = { online: "Online", offline: "Offline", connecting: "Connecting…" };
+    ui.presence.className = `presence ${state}`;
+    ui.presence.textContent = words[state];
   }
 
   function connect() {
     if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
     window.clearTimeout(reconnectTimer);
     reconnectTimer = null;
+    wanted = true;
+    if (navigator.onLine === false) { goOffline(); return; } // the "online" event reconnects
+    setPresence("connecting");
     const current = new WebSocket(socketUrl());
     socket = current;
+    synced = false;
+    sentHere = new Set();
     current.addEventListener("open", () => {
       attempts = 0;
       setStatus("");
-      while (outbox.length && current.readyState === WebSocket.OPEN) current.send(outbox.shift());
+      setPresence("online");
     });
-    current.addEventListener("message", onFrame);
+    current.addEventListener("message", (event) => { if (socket === current) onFrame(event); });
     current.addEventListener("close", (event) => onClose(current, event));
+  }
+
+  /** Drops the socket at once: a socket on a dead network may look open for a long while. */
+  function dropSocket() {
+    const old = socket;
+    socket = null;
+    synced = false;
+    ui.typing.hidden = true;
+    if (old) old.close();
+  }
+
+  function goOffline() {
+    dropSocket();
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    setPresence("offline");
+    setStatus("You're offline. Messages you type are sent when you're back online.");
   }
 
   function onClose(closed, event) {
     if (socket !== closed) return;
     socket = null;
+    synced = false;
     ui.typing.hidden = true;
     if (event.code === 1008) conversationId(true); // the server refused our id: start afresh
     scheduleReconnect();
@@ -553,8 +747,10 @@
 
   function scheduleReconnect() {
     if (reconnectTimer !== null) return;
+    if (navigator.onLine === false) { goOffline(); return; }
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
     attempts += 1;
+    setPresence("connecting");
     setStatus("Connection lost. Reconnecting…");
     reconnectTimer = window.setTimeout(() => { reconnectTimer = null; connect(); }, delay);
   }
@@ -564,7 +760,7 @@
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.hidden = open;
     if (open) {
-      if (!ui.log.childElementCount) addNote(`Hi! I'm ${config.title}. Ask me about products, orders or returns.`);
+      if (!ui.log.childElementCount) greet();
       connect();
       ui.input.focus();
       csatState().pending.forEach(showCsatForm); // asked before a reload, not answered yet
@@ -587,7 +783,13 @@
       submit(text, text);
     });
     ui.input.addEventListener("input", () => { if (withPerson) sendTyping(ui.input.value !== ""); });
-    window.addEventListener("online", () => { if (!socket && !ui.panel.hidden) connect(); });
+    window.addEventListener("offline", () => { if (wanted) goOffline(); });
+    window.addEventListener("online", () => {
+      if (!wanted || socket) return;
+      setStatus("");
+      connect();
+    });
+    if (loadPending().length || hasConversation()) connect(); // history, unsent messages, live answers
   }
 
   // Works with or without `defer`: the panel needs <body>.
