@@ -200,3 +200,29 @@ def test_history_shows_markup_as_text(stack: Stack, context: BrowserContext) -> 
     page.wait_for_timeout(300)  # give a stray onerror handler the time to run
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("#aisle-widget b, #aisle-widget img[src='x']").count() == 0
+
+
+def test_new_conversation_starts_afresh(stack: Stack, context: BrowserContext) -> None:
+    page = context.new_page()
+    open_widget(page, stack)
+    chat_a_little(page)
+    old = conversation_of(page)
+
+    page.get_by_role("button", name="New conversation").click()
+
+    new = conversation_of(page)
+    assert new != old
+    expect(page.locator("#aisle-panel .bubble, #aisle-panel .carousel")).to_have_count(0)
+    expect(page.locator(".note")).to_have_text(
+        ["Hi! I'm Aisle. Ask me about products, orders or returns."]
+    )
+    expect(page.get_by_label("Message")).to_be_focused()
+    say(page, "hello")
+    expect(page.locator(".bubble.bot")).not_to_have_count(0, timeout=BOT_TIMEOUT_MS)
+    expect(page.locator(".typing")).to_be_hidden(timeout=BOT_TIMEOUT_MS)
+
+    page.reload()  # the new conversation is the one restored
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+    expect(page.locator(".bubble.user")).to_have_text(["hello"])
+    assert user_texts(stack, new) == ["hello"]
+    assert user_texts(stack, old) == ["hello", "show me rain jackets"]  # kept, not reset

@@ -137,10 +137,14 @@
     const title = el("h2", "title", config.title);
     const presence = el("span", "presence connecting", "Connecting…");
     heading.append(title, presence);
+    const restart = el("button", "restart", "New conversation");
+    restart.type = "button";
     const close = el("button", "close", "×");
     close.type = "button";
     close.setAttribute("aria-label", "Close chat");
-    header.append(heading, close);
+    const tools = el("div", "tools");
+    tools.append(restart, close);
+    header.append(heading, tools);
 
     const status = el("p", "status");
     status.setAttribute("role", "status");
@@ -173,7 +177,7 @@
     wrapper.append(launcher, panel);
     root.append(css, wrapper);
     document.body.appendChild(host);
-    return { launcher, panel, close, presence, status, log, typing, form, input };
+    return { launcher, panel, restart, close, presence, status, log, typing, form, input };
   }
 
   // --- widget ----------------------------------------------------------------
@@ -755,6 +759,19 @@
     reconnectTimer = window.setTimeout(() => { reconnectTimer = null; connect(); }, delay);
   }
 
+  /** Starts afresh: a new conversation id (the old conversation stays on the server), an empty log. */
+  function newConversation() {
+    dropSocket();
+    conversationId(true);
+    withPerson = false;
+    lastTyped = "";
+    outbox.length = 0; // a ticket for the old conversation
+    clearLog(); // greets; the new id has no pending messages or ratings
+    setStatus("");
+    connect();
+    ui.input.focus();
+  }
+
   function setOpen(open) {
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
@@ -774,6 +791,7 @@
     ui = buildUi();
     ui.launcher.addEventListener("click", () => setOpen(true));
     ui.close.addEventListener("click", () => setOpen(false));
+    ui.restart.addEventListener("click", newConversation);
     ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false); });
     ui.form.addEventListener("submit", (event) => {
       event.preventDefault();
