@@ -134,6 +134,8 @@ async def relay(
     metadata: dict[str, Any] = {"channel": channel, "client": message.metadata}
     if message.message_id:  # the widget's own id, so a resent message is recognised
         metadata[MESSAGE_ID_KEY] = message.message_id
+    if message.context is not None:  # checked by PageContext; actions read it (product_questions)
+        metadata["page_context"] = message.context.model_dump(exclude_none=True)
     logger.debug("Relaying %d characters for %s", len(message.text), conversation_id)
     try:
         return await rasa.send(conversation_id, message.text, metadata)

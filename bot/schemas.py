@@ -62,6 +62,29 @@ def safe_url(value: str | None) -> str | None:
 # --- shopper -> gateway -----------------------------------------------------
 
 
+class CartLine(BaseModel):
+    """One line of the shopper's cart, as the shop's page tells the widget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    quantity: int = Field(default=1, ge=1, le=999)
+    sku: str | None = Field(default=None, max_length=48)
+
+
+class PageContext(BaseModel):
+    """What the shop's page says the shopper is looking at (``window.Aisle.setContext``).
+
+    It is the page's claim, not a proof: actions may use it to answer about public
+    catalog data ("does this come in blue?"), never to reveal an order.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    cart: list[CartLine] = Field(default_factory=list, max_length=50)
+
+
 class ShopperMessage(BaseModel):
     """One message typed (or clicked) by the shopper.
 
@@ -80,6 +103,8 @@ class ShopperMessage(BaseModel):
     """Made by the widget, so a message sent again after a drop is recognised (``bot.history``)."""
     resent: bool = False
     """The widget sent it before on a socket that dropped: the turn may have happened."""
+    context: PageContext | None = None
+    """The page's product and cart; Rasa gets it as ``metadata.page_context``."""
 
     @field_validator("text")
     @classmethod

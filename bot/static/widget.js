@@ -26,6 +26,8 @@
     title: data.title || "Aisle",
     maxChars: Number(data.maxChars) || 2000,
     greeting: data.greeting || "",
+    accent: data.accent || "", // any CSS colour; white text must be readable on it
+    position: data.position === "left" ? "left" : "right",
     cssUrl: new URL("widget.css", (script && script.src) || window.location.href).href,
   };
   if (!config.greeting) config.greeting = `Hi! I'm ${config.title}. Ask me about products, orders or returns.`;
@@ -118,13 +120,21 @@
     css.addEventListener("load", reveal);
     css.addEventListener("error", reveal);
 
-    const wrapper = el("div", "aisle");
+    const wrapper = el("div", `aisle ${config.position}`);
+    if (config.accent && window.CSS && CSS.supports("color", config.accent)) {
+      wrapper.style.setProperty("--accent", config.accent);
+      wrapper.style.setProperty("--accent-dark", `color-mix(in srgb, ${config.accent} 80%, black)`);
+    }
     const launcher = el("button", "launcher");
     launcher.type = "button";
     launcher.setAttribute("aria-label", `Open the ${config.title} shopping assistant`);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "aisle-panel");
     launcher.appendChild(chatIcon());
+    const badge = el("span", "badge");
+    badge.hidden = true;
+    badge.setAttribute("aria-hidden", "true"); // the count is in the button's name
+    launcher.appendChild(badge);
 
     const panel = el("section", "panel");
     panel.id = "aisle-panel";
@@ -177,7 +187,7 @@
     wrapper.append(launcher, panel);
     root.append(css, wrapper);
     document.body.appendChild(host);
-    return { launcher, panel, restart, close, presence, status, log, typing, form, input };
+    return { launcher, badge, panel, restart, close, presence, status, log, typing, form, input };
   }
 
   // --- widget ----------------------------------------------------------------
@@ -537,7 +547,7 @@
       if (sentHere.has(item.id)) return;
       socket.send(JSON.stringify({
         type: "user_message", text: item.text, metadata: item.metadata,
-        message_id: item.id, resent: Boolean(item.sent),
+        message_id: item.id, resent: Boolean(item.sent), context: item.context,
       }));
       sentHere.add(item.id);
       item.sent = true;
@@ -658,12 +668,14 @@
     if (envelope.type === "bot_message") {
       renderBotMessage(envelope);
       remember(envelope);
+      countUnread(envelope);
     } else if (envelope.type === "typing") {
       showTyping(envelope);
     } else if (envelope.type === "agent_message") {
       ui.typing.hidden = true;
       addAgentMessage(envelope);
       remember(envelope);
+      countUnread(envelope);
     } else if (envelope.type === "handoff") {
       onHandoff(envelope);
     } else if (envelope.type === "history") {
@@ -683,6 +695,7 @@
     lastTyped = metadata ? "" : text; // a quick reply is not worth restoring
     const context = Object.assign({ page: window.location.pathname }, metadata || {});
     const item = { id: randomId(), text, shown: label, metadata: context, sent: false };
+    if (pageContext) item.context = pageContext; // the page as it was when this was typed
     savePending(loadPending().concat([item]));
     showPending(item);
     if (synced) flush();
@@ -772,7 +785,24 @@
     ui.input.focus();
   }
 
+  // --- unread badge -----------------------------------------------------------
+  let unread = 0;
+
+  function countUnread(message) {
+    if (!ui.panel.hidden || signature(message) === null) return;
+    showUnread(unread + 1);
+  }
+
+  function showUnread(count) {
+    unread = count;
+    ui.badge.hidden = count === 0;
+    ui.badge.textContent = count > 9 ? "9+" : String(count);
+    const news = count === 0 ? "" : `, ${count} unread message${count === 1 ? "" : "s"}`;
+    ui.launcher.setAttribute("aria-label", `Open the ${config.title} shopping assistant${news}`);
+  }
+
   function setOpen(open) {
+    if (open) showUnread(0);
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.hidden = open;
@@ -784,6 +814,43 @@
     } else {
       ui.launcher.focus();
     }
+  }
+
+  // --- page context -----------------------------------------------------------
+  // The page says which product the shopper views and what is in the cart, with
+  // data-product-id on the script tag or window.Aisle.setContext({product_id, cart}).
+  // Every message carries it; the gateway checks it (bot/schemas.py PageContext) and
+  // Rasa's actions read it ("does this come in blue?", actions/product_questions.py).
+
+  const PRODUCT_ID = /^[A-Za-z0-9_-]{1,32}$/;
+  const MAX_CART_LINES = 50;
+  let pageContext = null;
+
+  /** Keeps what the gateway would accept; anything else is left out, with a warning. */
+  function cleanContext(value) {
+    if (!value || typeof value !== "object") return null;
+    const context = {};
+    if (typeof value.product_id === "string" && PRODUCT_ID.test(value.product_id)) {
+      context.product_id = value.product_id;
+    } else if (value.product_id !== undefined && value.product_id !== null) {
+      console.warn("Aisle: product_id must be 1-32 letters, digits, '-' or '_'; ignored");
+    }
+    if (Array.isArray(value.cart)) {
+      context.cart = value.cart.slice(0, MAX_CART_LINES).filter((line) => (
+        line && typeof line.product_id === "string" && PRODUCT_ID.test(line.product_id)
+      )).map((line) => {
+        const quantity = Number.isInteger(line.quantity) && line.quantity >= 1 && line.quantity <= 999
+          ? line.quantity : 1;
+        const clean = { product_id: line.product_id, quantity };
+        if (typeof line.sku === "string" && line.sku.length <= 48) clean.sku = line.sku;
+        return clean;
+      });
+    }
+    return Object.keys(context).length ? context : null;
+  }
+
+  function setContext(value) {
+    pageContext = cleanContext(value);
   }
 
   function start() {
@@ -808,6 +875,13 @@
       connect();
     });
     if (loadPending().length || hasConversation()) connect(); // history, unsent messages, live answers
+    if (data.productId) setContext({ product_id: data.productId });
+    window.Aisle = Object.freeze({
+      setContext,
+      open: () => setOpen(true),
+      close: () => setOpen(false),
+      newConversation,
+    });
   }
 
   // Works with or without `defer`: the panel needs <body>.
