@@ -7,14 +7,13 @@ the real stack over a real websocket.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
 
 import httpx
 import pytest
-import websockets
+from websockets.sync.client import connect
 
 from aisle.stack import Stack
 from bot.history import history_items
@@ -84,10 +83,10 @@ def test_history_drops_malformed_carousels_and_unsafe_links() -> None:
 # --- over the socket, against the real stack -----------------------------------------------
 
 
-async def _frames_until(socket: Any, kind: str) -> list[dict[str, Any]]:
+def _frames_until(socket: Any, kind: str) -> list[dict[str, Any]]:
     frames = []
     while True:
-        frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=60))
+        frame = json.loads(socket.recv(timeout=60))
         frames.append(frame)
         if frame["type"] == kind:
             return frames
@@ -113,18 +112,18 @@ def test_a_resent_message_is_answered_from_the_tracker_not_run_twice(stack: Stac
     conversation, message_id = uuid.uuid4().hex, uuid.uuid4().hex
     frame = {"type": "user_message", "text": "show me rain jackets", "message_id": message_id}
 
-    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-        async with websockets.connect(_socket_url(stack, conversation)) as socket:
-            assert (await _frames_until(socket, "history"))[-1]["messages"] == []
-            await socket.send(json.dumps(frame))
-            first = await _frames_until(socket, "ack")
-        async with websockets.connect(_socket_url(stack, conversation)) as socket:
-            history = (await _frames_until(socket, "history"))[-1]
-            await socket.send(json.dumps({**frame, "resent": True}))
-            again = await _frames_until(socket, "ack")
+    def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        with connect(_socket_url(stack, conversation)) as socket:
+            assert (_frames_until(socket, "history"))[-1]["messages"] == []
+            socket.send(json.dumps(frame))
+            first = _frames_until(socket, "ack")
+        with connect(_socket_url(stack, conversation)) as socket:
+            history = (_frames_until(socket, "history"))[-1]
+            socket.send(json.dumps({**frame, "resent": True}))
+            again = _frames_until(socket, "ack")
         return first, again, history
 
-    first, again, history = asyncio.run(scenario())
+    first, again, history = scenario()
 
     answers = [f for f in first if f["type"] == "bot_message"]
     assert answers, first
@@ -146,13 +145,13 @@ def test_a_resent_message_that_never_arrived_is_run(stack: Stack) -> None:
     conversation, message_id = uuid.uuid4().hex, uuid.uuid4().hex
     frame = {"type": "user_message", "text": "hello", "message_id": message_id, "resent": True}
 
-    async def scenario() -> list[dict[str, Any]]:
-        async with websockets.connect(_socket_url(stack, conversation)) as socket:
-            await _frames_until(socket, "history")
-            await socket.send(json.dumps(frame))
-            return await _frames_until(socket, "ack")
+    def scenario() -> list[dict[str, Any]]:
+        with connect(_socket_url(stack, conversation)) as socket:
+            _frames_until(socket, "history")
+            socket.send(json.dumps(frame))
+            return _frames_until(socket, "ack")
 
-    frames = asyncio.run(scenario())
+    frames = scenario()
 
     assert frames[0] == {"type": "typing", "on": True}
     assert any(f["type"] == "bot_message" for f in frames)
@@ -164,13 +163,13 @@ def test_a_refused_message_names_its_id_so_the_widget_drops_it(stack: Stack) -> 
     conversation, message_id = uuid.uuid4().hex, uuid.uuid4().hex
     frame = {"type": "user_message", "text": "   ", "message_id": message_id}
 
-    async def scenario() -> dict[str, Any]:
-        async with websockets.connect(_socket_url(stack, conversation)) as socket:
-            await _frames_until(socket, "history")
-            await socket.send(json.dumps(frame))
-            return (await _frames_until(socket, "error"))[-1]
+    def scenario() -> dict[str, Any]:
+        with connect(_socket_url(stack, conversation)) as socket:
+            _frames_until(socket, "history")
+            socket.send(json.dumps(frame))
+            return (_frames_until(socket, "error"))[-1]
 
-    error = asyncio.run(scenario())
+    error = scenario()
 
     assert error["code"] == "empty_message"
     assert error["message_id"] == message_id
