@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.rasa_client import RasaProtocolError, RasaUnavailable
-from bot.rasa_pool import RasaPool
+from bot.rasa_pool import MESSAGE_ID_KEY, RasaPool
 from bot.schemas import (
     BotMessage,
     ErrorCode,
@@ -134,7 +134,11 @@ async def relay(
     stay the gateway's own and actions can trust them (e.g. a signed-in
     customer, once the gateway has auth).
     """
-    metadata = {"channel": channel, "client": message.metadata}
+    metadata: dict[str, Any] = {"channel": channel, "client": message.metadata}
+    if message.message_id:  # the widget's own id, so a resent message is recognised
+        metadata[MESSAGE_ID_KEY] = message.message_id
+    if message.context is not None:  # checked by PageContext; actions read it (product_questions)
+        metadata["page_context"] = message.context.model_dump(exclude_none=True)
     logger.debug("Relaying %d characters for %s", len(message.text), conversation_id)
     try:
         return await rasa.send(conversation_id, message.text, metadata)

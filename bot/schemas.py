@@ -62,6 +62,29 @@ def safe_url(value: str | None) -> str | None:
 # --- shopper -> gateway -----------------------------------------------------
 
 
+class CartLine(BaseModel):
+    """One line of the shopper's cart, as the shop's page tells the widget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    quantity: int = Field(default=1, ge=1, le=999)
+    sku: str | None = Field(default=None, max_length=48)
+
+
+class PageContext(BaseModel):
+    """What the shop's page says the shopper is looking at (``window.Aisle.setContext``).
+
+    It is the page's claim, not a proof: actions may use it to answer about public
+    catalog data ("does this come in blue?"), never to reveal an order.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    cart: list[CartLine] = Field(default_factory=list, max_length=50)
+
+
 class ShopperMessage(BaseModel):
     """One message typed (or clicked) by the shopper.
 
@@ -76,6 +99,12 @@ class ShopperMessage(BaseModel):
     type: Literal["user_message"] = "user_message"
     text: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+    message_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    """Made by the widget, so a message sent again after a drop is recognised (``bot.history``)."""
+    resent: bool = False
+    """The widget sent it before on a socket that dropped: the turn may have happened."""
+    context: PageContext | None = None
+    """The page's product and cart; Rasa gets it as ``metadata.page_context``."""
 
     @field_validator("text")
     @classmethod
@@ -310,6 +339,19 @@ class ErrorEnvelope(BaseModel):
     message: str
     retry_after_seconds: int | None = None
     """Set with ``rate_limited``: when the shopper may send again."""
+
+
+class MessageErrorEnvelope(ErrorEnvelope):
+    """An error about the widget's message ``message_id``: it was not taken, never resend it."""
+
+    message_id: str | None = None
+
+
+class AckEnvelope(BaseModel):
+    """The turn of the widget's message ``message_id`` is over and recorded: never send it again."""
+
+    type: Literal["ack"] = "ack"
+    message_id: str
 
 
 # --- customer satisfaction ---------------------------------------------------

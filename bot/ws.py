@@ -16,18 +16,28 @@ Protocol (JSON text frames):
   person has the chat a shopper message gets no frames back: the bot is silent.
 * client -> server when offered a ticket (``ticket_form``): ``{"type": "ticket",
   "email", "message"}``; answered with a ``handoff`` frame (status ``closed``, ``ticket_id``).
-* server -> client on a problem: ``{"type": "error", "code": ..., "message": ...}``.
-  A bad message leaves the socket open (so does ``rate_limited``, with
-  ``retry_after_seconds``); a bad conversation id or a page from an origin that
+* server -> client on connecting with ``&history=1`` (the widget does):
+  ``{"type": "history", "messages": [...], "complete"}``,
+  the conversation so far from Rasa's tracker (``bot.history``): ``user_message``,
+  ``bot_message`` and ``agent_message`` envelopes, oldest first.
+* A ``user_message`` may carry the widget's ``message_id`` (and ``resent: true`` when
+  it went out before on a socket that dropped); its turn ends with ``{"type": "ack",
+  "message_id"}``. A resent message whose turn already happened is not run again:
+  the answers recorded after it are sent instead, then the ack.
+* server -> client on a problem: ``{"type": "error", "code": ..., "message": ...,
+  "message_id"?}``. A bad message leaves the socket open (so does ``rate_limited``,
+  with ``retry_after_seconds``); a bad conversation id or a page from an origin that
   is not the gateway's or a configured shop's closes it with code 1008 after the
   error, too many connections from one IP with 1013 (try again later). A frame
   over the server's size limit closes it with 1009.
 
-Turns of one socket run one after another, so answers keep their order.
+Turns of one conversation run one after another, also across sockets, so answers
+keep their order and a history read never misses a turn in progress.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
@@ -46,10 +56,25 @@ from bot.chat import (
 )
 from bot.deps import SettingsDep
 from bot.handoff_relay import HandoffRelay, RelayDep
+from bot.history import (
+    ConversationLocks,
+    ShopperLine,
+    conversation_locks,
+    load_history,
+    recorded_answers,
+)
 from bot.live_chat import HubDep
 from bot.origins import origin_allowed
 from bot.rate_limits import GatewayLimiter, LimiterDep, RateLimited, client_ip
-from bot.schemas import BotMessageEnvelope, ErrorEnvelope, TypingEnvelope
+from bot.schemas import (
+    AckEnvelope,
+    BotMessageEnvelope,
+    ErrorEnvelope,
+    MessageErrorEnvelope,
+    ShopperMessage,
+    TypingEnvelope,
+    is_valid_conversation_id,
+)
 from bot.store import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -65,20 +90,27 @@ async def chat_socket(
     hub: HubDep,
     limiter: LimiterDep,
     conversation_id: str = "",
+    history: bool = False,
 ) -> None:
-    """Serves one widget connection until it goes away."""
+    """Serves one widget connection until it goes away (``history=1``: history first)."""
     await websocket.accept()
     if not await _may_connect(websocket, settings, limiter, conversation_id):
         return
     logger.debug("Widget connected for %s", conversation_id)
     hub.add_shopper(conversation_id, websocket)
+    locks = conversation_locks(websocket)
     try:
+        if history:
+            async with locks.hold(conversation_id):
+                await _send(websocket, await load_history(relay.rasa, conversation_id))
         if (current := await relay.current_envelope(conversation_id)) is not None:
             await _send(websocket, current)
         while True:
             raw = await _receive_frame(websocket)
             try:
-                await _handle_frame(websocket, settings, relay, limiter, conversation_id, raw)
+                await _handle_frame(
+                    websocket, settings, relay, limiter, locks, conversation_id, raw
+                )
             except WebSocketDisconnect:
                 raise
             except Exception:
@@ -123,19 +155,18 @@ async def _handle_frame(
     settings: Settings,
     relay: HandoffRelay,
     limiter: GatewayLimiter,
+    locks: ConversationLocks,
     conversation_id: str,
     raw: str | bytes,
 ) -> None:
     """One frame from the widget: typing, a ticket or a message."""
     if len(raw) > max_frame_bytes(settings.max_message_chars):
         limit = settings.max_message_chars
-        await _send(
-            websocket,
-            ErrorEnvelope(
-                code="message_too_long",
-                message=f"The message is too long; the limit is {limit} characters.",
-            ),
+        too_long = ErrorEnvelope(
+            code="message_too_long",
+            message=f"The message is too long; the limit is {limit} characters.",
         )
+        await _send(websocket, _about(too_long, _claimed_message_id(raw)))
         return
     if (typing := parse_shopper_typing(raw)) is not None:
         if await limiter.allow_frame(conversation_id):  # over the limit: dropped quietly
@@ -143,7 +174,7 @@ async def _handle_frame(
         return
     if await _handled_as_ticket(websocket, relay, limiter, conversation_id, raw):
         return
-    await _run_turn(websocket, settings, relay, limiter, conversation_id, raw)
+    await _run_turn(websocket, settings, relay, limiter, locks, conversation_id, raw)
 
 
 async def _receive_frame(websocket: WebSocket) -> str | bytes:
@@ -159,6 +190,7 @@ async def _run_turn(
     settings: Settings,
     relay: HandoffRelay,
     limiter: GatewayLimiter,
+    locks: ConversationLocks,
     conversation_id: str,
     raw: str | bytes,
 ) -> None:
@@ -166,24 +198,54 @@ async def _run_turn(
         message = parse_shopper_message(raw, settings.max_message_chars)
         await limiter.check_message(conversation_id, client_ip(websocket))
     except ChatError as exc:
-        await _send(websocket, exc.envelope())
+        refused = _about(exc.envelope(), _claimed_message_id(raw))
+        await _send(websocket, refused)  # with the id, the widget never sends it again
         return
     except RateLimited as exc:
+        # No message id: the widget keeps the message and sends it again later.
         await _send(websocket, ChatError("rate_limited", exc.message, exc.retry_after).envelope())
         return
+    async with locks.hold(conversation_id):
+        if not await _replayed(websocket, relay, conversation_id, message):
+            await _turn(websocket, relay, conversation_id, message)
+
+
+async def _replayed(
+    websocket: WebSocket, relay: HandoffRelay, conversation_id: str, message: ShopperMessage
+) -> bool:
+    """Answers a resent message whose turn happened already from the tracker, not by a rerun."""
+    if not (message.resent and message.message_id):
+        return False
+    answers = await recorded_answers(relay.rasa, conversation_id, message.message_id)
+    if answers is None:
+        return False
+    logger.info("Message %s of %s was resent; not run twice", message.message_id, conversation_id)
+    for answer in answers:
+        if not isinstance(answer, ShopperLine):
+            await _send(websocket, answer)
+    await _send(websocket, AckEnvelope(message_id=message.message_id))
+    return True
+
+
+async def _turn(
+    websocket: WebSocket, relay: HandoffRelay, conversation_id: str, message: ShopperMessage
+) -> None:
+    ack = AckEnvelope(message_id=message.message_id) if message.message_id else None
     if await relay.is_handed_off(conversation_id):
         # A person has the chat: the message goes to them, and the bot stays silent.
         await relay.shopper_turn(conversation_id, message, channel="websocket")
+        if ack is not None:
+            await _send(websocket, ack)
         return
     await _send(websocket, TypingEnvelope(on=True))
     try:
         result = await relay.shopper_turn(conversation_id, message, channel="websocket")
     except ChatError as exc:
-        await _send(websocket, exc.envelope())
+        await _send(websocket, _about(exc.envelope(), message.message_id))
     except Exception:
         # One broken turn must not end the conversation; the shopper may retry.
         logger.exception("Turn failed for %s", conversation_id)
-        await _send(websocket, _internal_error())
+        await _send(websocket, _about(_internal_error(), message.message_id))
     else:
         answers = result.answers
         if result.handoff is None:
@@ -192,6 +254,8 @@ async def _run_turn(
             await _send(websocket, BotMessageEnvelope(**answer.model_dump()))
         if result.handoff is not None:
             await _send(websocket, result.handoff)
+        if ack is not None:
+            await _send(websocket, ack)
     await _send(websocket, TypingEnvelope(on=False))
 
 
@@ -216,6 +280,20 @@ async def _handled_as_ticket(
     except (HandoffStateError, DatabaseUnavailable) as exc:
         await _send(websocket, ErrorEnvelope(code="invalid_message", message=str(exc)))
     return True
+
+
+def _about(error: ErrorEnvelope, message_id: str | None) -> MessageErrorEnvelope:
+    return MessageErrorEnvelope(**error.model_dump(), message_id=message_id)
+
+
+def _claimed_message_id(raw: str | bytes) -> str | None:
+    """The widget's ``message_id`` of a frame that failed validation, if it has a usable one."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    value = data.get("message_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and is_valid_conversation_id(value) else None
 
 
 def _internal_error() -> ErrorEnvelope:

@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from playwright.sync_api import Browser, Page, expect
 
 from aisle import migrate
@@ -50,6 +52,8 @@ def fake_rasa_app() -> FastAPI:
     @app.post("/webhooks/rest/webhook")
     def webhook(body: dict[str, Any]) -> list[dict[str, Any]]:
         sender, text = body["sender"], body["message"]
+        if "slow" in text:
+            time.sleep(1.5)  # time for the shopper to close the panel before the answer
         answers: list[dict[str, Any]] = [{"recipient_id": sender, "text": f"You said: {text}"}]
         if "jacket" in text:
             answers.append({"recipient_id": sender, "custom": product_cards()})
@@ -255,3 +259,92 @@ def test_widget_reconnects_after_gateway_restart(page: Page, settings: Settings)
             timeout=15_000
         )
         expect(page.get_by_role("status")).to_be_hidden()
+
+
+def test_unread_badge_counts_answers_that_arrive_while_closed(page: Page, gateway_url: str) -> None:
+    open_widget(page, gateway_url)
+    say(page, "slow answer please")
+    page.keyboard.press("Escape")  # closed before the answer comes
+
+    launcher = page.get_by_role(
+        "button", name="Open the Aisle shopping assistant, 1 unread message"
+    )
+    expect(launcher).to_be_visible(timeout=10_000)
+    expect(page.locator(".launcher .badge")).to_have_text("1")
+    launcher.click()
+    expect(page.locator(".bubble.bot", has_text="You said: slow answer please")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator(".launcher .badge")).to_be_hidden()  # read when the panel was opened
+    expect(
+        page.get_by_role("button", name="Open the Aisle shopping assistant", exact=True)
+    ).to_be_visible()
+
+
+def test_script_tag_options_set_title_greeting_colour_and_position(
+    page: Page, gateway_url: str, artifacts_dir: Path
+) -> None:
+    """Another site (another origin) embeds the widget with its own options."""
+    embed = (
+        '<!doctype html><html lang="en"><head><title>Other shop</title>'
+        '<link rel="icon" href="data:,">'
+        "</head><body>"
+        "<main><h1>Another shop</h1></main>"
+        f'<script src="{gateway_url}/static/widget.js" defer data-socket-path="{gateway_url}/ws"'
+        ' data-title="Shop helper" data-accent="#1a7f37"'
+        ' data-greeting="Hello from the other shop!" data-position="left"></script>'
+        "</body></html>"
+    )
+    other_site = FastAPI()
+    other_site.get("/", response_class=HTMLResponse)(lambda: embed)
+
+    with serve(other_site) as other_url:
+        page.goto(other_url)
+        _check_options(page, artifacts_dir)
+
+
+def _check_options(page: Page, artifacts_dir: Path) -> None:
+    launcher = page.get_by_role("button", name="Open the Shop helper shopping assistant")
+    box = launcher.bounding_box()
+    assert box is not None and box["x"] < 100  # bottom left, not bottom right
+    launcher.click()
+
+    panel = page.get_by_role("dialog", name="Shop helper shopping assistant")
+    expect(panel.get_by_role("heading", name="Shop helper")).to_be_visible()
+    expect(panel.locator(".note")).to_have_text("Hello from the other shop!")
+    expect(panel.locator(".panel-header")).to_have_css("background-color", "rgb(26, 127, 55)")
+    say(page, "hello")
+    expect(panel.locator(".bubble.user")).to_have_css("background-color", "rgb(26, 127, 55)")
+    page.screenshot(path=str(artifacts_dir / "widget_options.png"))
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 860}, {"width": 390, "height": 780}],
+    ids=["desktop", "mobile"],
+)
+def test_open_widget_with_messages_passes_axe_and_is_screenshotted(
+    browser: Browser, gateway_url: str, artifacts_dir: Path, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, bypass_csp=True)  # axe injects a script
+    try:
+        page = context.new_page()
+        open_widget(page, gateway_url)
+        say(page, "rain jacket")
+        expect(page.locator(".carousel .card")).to_have_count(4)
+        expect(page.get_by_role("button", name="Show cheaper ones")).to_be_visible()
+        expect(page.locator(".presence")).to_have_text("Online")
+        panel = page.locator("#aisle-panel").bounding_box()
+        assert panel is not None and panel["x"] >= 0
+        assert panel["x"] + panel["width"] <= viewport["width"]  # fits a phone's width
+
+        results = Axe().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        name = "mobile" if viewport["width"] < 600 else "desktop"
+        page.screenshot(path=str(artifacts_dir / f"widget_session_{name}.png"))
+    finally:
+        context.close()

@@ -25,8 +25,12 @@
     apiPath: data.apiPath || "/api",
     title: data.title || "Aisle",
     maxChars: Number(data.maxChars) || 2000,
+    greeting: data.greeting || "",
+    accent: data.accent || "", // any CSS colour; white text must be readable on it
+    position: data.position === "left" ? "left" : "right",
     cssUrl: new URL("widget.css", (script && script.src) || window.location.href).href,
   };
+  if (!config.greeting) config.greeting = `Hi! I'm ${config.title}. Ask me about products, orders or returns.`;
   const STORAGE_KEY = "aisle.conversation_id";
   const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
   const MAX_BACKOFF_MS = 30000;
@@ -55,6 +59,10 @@
   }
 
   let memoryId = null; // used when localStorage is blocked
+  function hasConversation() {
+    try { return ID_PATTERN.test(window.localStorage.getItem(STORAGE_KEY) || ""); } catch (_) { return false; }
+  }
+
   function conversationId(renew) {
     let id = null;
     try { id = window.localStorage.getItem(STORAGE_KEY); } catch (_) { id = memoryId; }
@@ -112,13 +120,21 @@
     css.addEventListener("load", reveal);
     css.addEventListener("error", reveal);
 
-    const wrapper = el("div", "aisle");
+    const wrapper = el("div", `aisle ${config.position}`);
+    if (config.accent && window.CSS && CSS.supports("color", config.accent)) {
+      wrapper.style.setProperty("--accent", config.accent);
+      wrapper.style.setProperty("--accent-dark", `color-mix(in srgb, ${config.accent} 80%, black)`);
+    }
     const launcher = el("button", "launcher");
     launcher.type = "button";
     launcher.setAttribute("aria-label", `Open the ${config.title} shopping assistant`);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "aisle-panel");
     launcher.appendChild(chatIcon());
+    const badge = el("span", "badge");
+    badge.hidden = true;
+    badge.setAttribute("aria-hidden", "true"); // the count is in the button's name
+    launcher.appendChild(badge);
 
     const panel = el("section", "panel");
     panel.id = "aisle-panel";
@@ -127,11 +143,18 @@
     panel.setAttribute("aria-label", `${config.title} shopping assistant`);
 
     const header = el("header", "panel-header");
+    const heading = el("div", "heading");
     const title = el("h2", "title", config.title);
+    const presence = el("span", "presence connecting", "Connecting…");
+    heading.append(title, presence);
+    const restart = el("button", "restart", "New conversation");
+    restart.type = "button";
     const close = el("button", "close", "×");
     close.type = "button";
     close.setAttribute("aria-label", "Close chat");
-    header.append(title, close);
+    const tools = el("div", "tools");
+    tools.append(restart, close);
+    header.append(heading, tools);
 
     const status = el("p", "status");
     status.setAttribute("role", "status");
@@ -164,16 +187,20 @@
     wrapper.append(launcher, panel);
     root.append(css, wrapper);
     document.body.appendChild(host);
-    return { launcher, panel, close, status, log, typing, form, input };
+    return { launcher, badge, panel, restart, close, presence, status, log, typing, form, input };
   }
 
   // --- widget ----------------------------------------------------------------
 
   let ui = null; // set by start()
   let socket = null;
+  let synced = false; // the current socket has sent the history: pending messages may go
+  let sentHere = new Set(); // ids of pending messages sent on the current socket
   let attempts = 0;
   let reconnectTimer = null;
-  const outbox = []; // frames typed while disconnected, sent on reconnect
+  let wanted = false; // the widget has connected once: keep it connected
+  const outbox = []; // ticket frames made while disconnected, sent on reconnect
+  let shown = []; // signatures of the conversation's messages in the log, in order
   let lastTyped = "";
   let withPerson = false; // a person (not the bot) has the conversation
   let typingSent = false;
@@ -185,8 +212,10 @@
   }
 
   function addBubble(role, text) {
-    ui.log.appendChild(el("p", `bubble ${role}`, text));
+    const bubble = el("p", `bubble ${role}`, text);
+    ui.log.appendChild(bubble);
     scrollDown();
+    return bubble;
   }
 
   function addNote(text, kind) {
@@ -263,6 +292,7 @@
     });
     ui.log.appendChild(group);
     scrollDown();
+    return group;
   }
 
   function addAgentMessage(envelope) {
@@ -315,7 +345,7 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const frame = JSON.stringify({ type: "ticket", email: email.value.trim(), message: message.value.trim() });
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame);
+      if (socket && socket.readyState === WebSocket.OPEN && synced) socket.send(frame);
       else { outbox.push(frame); connect(); }
     });
     ticketForm = form;
@@ -460,6 +490,145 @@
     return "";
   }
 
+  // --- history and pending messages -----------------------------------------
+  // A message is pending from the moment it is typed until the gateway acks its
+  // turn. Pending messages live in localStorage, so neither a reload nor a
+  // dropped socket loses one. On every (re)connect the gateway first sends the
+  // conversation so far (bot/history.py); a pending message found there had its
+  // turn already and is dropped, the others are sent (again, marked `resent`, if
+  // a dropped socket took them: the gateway then checks the tracker before running them).
+
+  const PENDING_KEY = "aisle.pending";
+  let pendingMemory = null; // used when localStorage is blocked
+  const pendingBubbles = new Map(); // message id -> its bubble
+
+  function loadPending() {
+    const id = conversationId(false);
+    let state = pendingMemory;
+    try { state = JSON.parse(window.localStorage.getItem(PENDING_KEY)) || state; } catch (_) { /* memory */ }
+    return state && state.conversation === id && Array.isArray(state.items) ? state.items : [];
+  }
+
+  function savePending(items) {
+    const state = { conversation: conversationId(false), items };
+    pendingMemory = state;
+    try { window.localStorage.setItem(PENDING_KEY, JSON.stringify(state)); } catch (_) { /* memory only */ }
+  }
+
+  function settle(messageId) {
+    savePending(loadPending().filter((item) => item.id !== messageId));
+    const bubble = pendingBubbles.get(messageId);
+    if (bubble) bubble.classList.remove("pending");
+    pendingBubbles.delete(messageId);
+  }
+
+  /** A message the gateway refused: it is not in the conversation, so it is not resent either. */
+  function forget(messageId) {
+    const item = loadPending().find((pending) => pending.id === messageId);
+    if (item) {
+      const at = shown.lastIndexOf(signature({ type: "user_message", text: item.shown }));
+      if (at !== -1) shown.splice(at, 1);
+    }
+    settle(messageId);
+  }
+
+  function showPending(item) {
+    const bubble = pendingBubbles.get(item.id) || addBubble("user", item.shown);
+    bubble.classList.add("pending");
+    ui.log.appendChild(bubble); // (moved) after what the history showed
+    pendingBubbles.set(item.id, bubble);
+  }
+
+  /** Sends the pending messages the current socket has not carried yet, oldest first. */
+  function flush() {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !synced) return;
+    const items = loadPending();
+    items.forEach((item) => {
+      if (sentHere.has(item.id)) return;
+      socket.send(JSON.stringify({
+        type: "user_message", text: item.text, metadata: item.metadata,
+        message_id: item.id, resent: Boolean(item.sent), context: item.context,
+      }));
+      sentHere.add(item.id);
+      item.sent = true;
+      shown.push(signature({ type: "user_message", text: item.shown }));
+    });
+    savePending(items);
+    while (outbox.length && socket.readyState === WebSocket.OPEN) socket.send(outbox.shift());
+  }
+
+  /** What identifies a message of the log, the same whether it came live or from history. */
+  function signature(message) {
+    if (message.type === "user_message") return `u|${message.text}`;
+    if (message.type === "agent_message") return `a|${message.agent_name}|${message.text}`;
+    const custom = message.custom && message.custom.type === "csat_request" ? null : message.custom;
+    if (!message.text && !message.buttons && !message.image && !custom) return null; // not in the tracker
+    return `b|${JSON.stringify([message.text, message.buttons, message.image, custom])}`;
+  }
+
+  function remember(message) {
+    const sig = signature(message);
+    if (sig !== null) shown.push(sig);
+  }
+
+  function onHistory(envelope) {
+    synced = true;
+    if (envelope.complete !== false && Array.isArray(envelope.messages)) showHistory(envelope.messages);
+    flush();
+  }
+
+  function showHistory(messages) {
+    const known = new Set(messages.map((m) => m && m.message_id).filter(Boolean));
+    const items = loadPending();
+    items.filter((item) => known.has(item.id)).forEach((item) => {
+      const bubble = pendingBubbles.get(item.id);
+      if (bubble) bubble.remove(); // the history shows it, in its place
+      pendingBubbles.delete(item.id);
+    });
+    const left = items.filter((item) => !known.has(item.id));
+    savePending(left);
+    const sigs = messages.map(signature);
+    const confirmed = shown.filter((sig, i) => sig === sigs[i]).length;
+    const isPrefix = confirmed === shown.length;
+    // The usual reconnect: what is shown is the start of the history, so only the rest is added
+    // (nothing is read out twice). Otherwise (a reload, or a turn lost in between) redraw it all.
+    const start = isPrefix ? shown.length : 0;
+    if (!isPrefix) clearLog();
+    else if (!ui.log.childElementCount) greet();
+    ui.log.setAttribute("aria-busy", "true");
+    const lastUser = messages.map((m) => m.type).lastIndexOf("user_message");
+    messages.slice(start).forEach((message, i) => {
+      renderHistoryItem(message, start + i > lastUser);
+    });
+    shown = sigs.filter((sig) => sig !== null);
+    csatForms.forEach((form) => ui.log.appendChild(form)); // a rating asked for stays last
+    left.forEach(showPending);
+    ui.log.removeAttribute("aria-busy");
+    scrollDown();
+  }
+
+  function renderHistoryItem(message, current) {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "user_message") addBubble("user", String(message.text || ""));
+    else if (message.type === "agent_message") addAgentMessage(message);
+    else if (message.type === "bot_message") renderBotMessage(message, { history: true, current });
+  }
+
+  function clearLog() {
+    ui.log.replaceChildren();
+    pendingBubbles.clear();
+    csatForms.clear();
+    queueNote = null;
+    ticketForm = null;
+    shown = [];
+    greet();
+    csatState().pending.forEach(showCsatForm);
+  }
+
+  function greet() {
+    addNote(config.greeting);
+  }
+
   function showTyping(envelope) {
     ui.typing.hidden = !envelope.on;
     const who = envelope.agent_name ? String(envelope.agent_name) : config.title;
@@ -475,7 +644,9 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", on }));
   }
 
-  function renderBotMessage(message) {
+  /** Draws a bot message; from history, old quick replies are shown used and no rating is asked. */
+  function renderBotMessage(message, from) {
+    const history = Boolean(from && from.history);
     if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
     const image = safeUrl(message.image);
     if (image) addImage(image);
@@ -483,8 +654,11 @@
     if (custom && custom.type === "product_cards" && Array.isArray(custom.products)) {
       addProductCards(custom.products);
     }
-    if (Array.isArray(message.buttons) && message.buttons.length) addQuickReplies(message.buttons);
-    if (custom && custom.type === "csat_request") onCsatRequest(String(custom.trigger));
+    if (Array.isArray(message.buttons) && message.buttons.length) {
+      const group = addQuickReplies(message.buttons);
+      if (history && !from.current) group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    }
+    if (!history && custom && custom.type === "csat_request") onCsatRequest(String(custom.trigger));
   }
 
   function onFrame(event) {
@@ -493,59 +667,96 @@
     if (!envelope || typeof envelope !== "object") return;
     if (envelope.type === "bot_message") {
       renderBotMessage(envelope);
+      remember(envelope);
+      countUnread(envelope);
     } else if (envelope.type === "typing") {
       showTyping(envelope);
     } else if (envelope.type === "agent_message") {
       ui.typing.hidden = true;
       addAgentMessage(envelope);
+      remember(envelope);
+      countUnread(envelope);
     } else if (envelope.type === "handoff") {
       onHandoff(envelope);
+    } else if (envelope.type === "history") {
+      onHistory(envelope);
+    } else if (envelope.type === "ack") {
+      settle(String(envelope.message_id));
     } else if (envelope.type === "error") {
+      if (envelope.message_id) forget(String(envelope.message_id)); // not taken: never resent
       addNote(String(envelope.message || "Something went wrong."), "error");
       if (RESTORE_ON.has(envelope.code) && lastTyped && !ui.input.value) ui.input.value = lastTyped;
     }
   }
 
-  function submit(text, shown, metadata) {
-    addBubble("user", shown);
+  function submit(text, label, metadata) {
     typingSent = false; // the server stops the indicator when a message arrives
     window.clearTimeout(typingTimer);
     lastTyped = metadata ? "" : text; // a quick reply is not worth restoring
     const context = Object.assign({ page: window.location.pathname }, metadata || {});
-    const frame = JSON.stringify({ type: "user_message", text, metadata: context });
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(frame);
-    } else {
-      outbox.push(frame);
-      connect();
-    }
+    const item = { id: randomId(), text, shown: label, metadata: context, sent: false };
+    if (pageContext) item.context = pageContext; // the page as it was when this was typed
+    savePending(loadPending().concat([item]));
+    showPending(item);
+    if (synced) flush();
+    else connect();
   }
 
   function socketUrl() {
     const url = new URL(config.socketPath, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("conversation_id", conversationId(false));
+    url.searchParams.set("history", "1"); // the conversation so far comes first (bot/history.py)
     return url.href;
+  }
+
+  function setPresence(state) {
+    const words = { online: "Online", offline: "Offline", connecting: "Connecting…" };
+    ui.presence.className = `presence ${state}`;
+    ui.presence.textContent = words[state];
   }
 
   function connect() {
     if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
     window.clearTimeout(reconnectTimer);
     reconnectTimer = null;
+    wanted = true;
+    if (navigator.onLine === false) { goOffline(); return; } // the "online" event reconnects
+    setPresence("connecting");
     const current = new WebSocket(socketUrl());
     socket = current;
+    synced = false;
+    sentHere = new Set();
     current.addEventListener("open", () => {
       attempts = 0;
       setStatus("");
-      while (outbox.length && current.readyState === WebSocket.OPEN) current.send(outbox.shift());
+      setPresence("online");
     });
-    current.addEventListener("message", onFrame);
+    current.addEventListener("message", (event) => { if (socket === current) onFrame(event); });
     current.addEventListener("close", (event) => onClose(current, event));
+  }
+
+  /** Drops the socket at once: a socket on a dead network may look open for a long while. */
+  function dropSocket() {
+    const old = socket;
+    socket = null;
+    synced = false;
+    ui.typing.hidden = true;
+    if (old) old.close();
+  }
+
+  function goOffline() {
+    dropSocket();
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    setPresence("offline");
+    setStatus("You're offline. Messages you type are sent when you're back online.");
   }
 
   function onClose(closed, event) {
     if (socket !== closed) return;
     socket = null;
+    synced = false;
     ui.typing.hidden = true;
     if (event.code === 1008) conversationId(true); // the server refused our id: start afresh
     scheduleReconnect();
@@ -553,18 +764,50 @@
 
   function scheduleReconnect() {
     if (reconnectTimer !== null) return;
+    if (navigator.onLine === false) { goOffline(); return; }
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
     attempts += 1;
+    setPresence("connecting");
     setStatus("Connection lost. Reconnecting…");
     reconnectTimer = window.setTimeout(() => { reconnectTimer = null; connect(); }, delay);
   }
 
+  /** Starts afresh: a new conversation id (the old conversation stays on the server), an empty log. */
+  function newConversation() {
+    dropSocket();
+    conversationId(true);
+    withPerson = false;
+    lastTyped = "";
+    outbox.length = 0; // a ticket for the old conversation
+    clearLog(); // greets; the new id has no pending messages or ratings
+    setStatus("");
+    connect();
+    ui.input.focus();
+  }
+
+  // --- unread badge -----------------------------------------------------------
+  let unread = 0;
+
+  function countUnread(message) {
+    if (!ui.panel.hidden || signature(message) === null) return;
+    showUnread(unread + 1);
+  }
+
+  function showUnread(count) {
+    unread = count;
+    ui.badge.hidden = count === 0;
+    ui.badge.textContent = count > 9 ? "9+" : String(count);
+    const news = count === 0 ? "" : `, ${count} unread message${count === 1 ? "" : "s"}`;
+    ui.launcher.setAttribute("aria-label", `Open the ${config.title} shopping assistant${news}`);
+  }
+
   function setOpen(open) {
+    if (open) showUnread(0);
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.hidden = open;
     if (open) {
-      if (!ui.log.childElementCount) addNote(`Hi! I'm ${config.title}. Ask me about products, orders or returns.`);
+      if (!ui.log.childElementCount) greet();
       connect();
       ui.input.focus();
       csatState().pending.forEach(showCsatForm); // asked before a reload, not answered yet
@@ -573,11 +816,49 @@
     }
   }
 
+  // --- page context -----------------------------------------------------------
+  // The page says which product the shopper views and what is in the cart, with
+  // data-product-id on the script tag or window.Aisle.setContext({product_id, cart}).
+  // Every message carries it; the gateway checks it (bot/schemas.py PageContext) and
+  // Rasa's actions read it ("does this come in blue?", actions/product_questions.py).
+
+  const PRODUCT_ID = /^[A-Za-z0-9_-]{1,32}$/;
+  const MAX_CART_LINES = 50;
+  let pageContext = null;
+
+  /** Keeps what the gateway would accept; anything else is left out, with a warning. */
+  function cleanContext(value) {
+    if (!value || typeof value !== "object") return null;
+    const context = {};
+    if (typeof value.product_id === "string" && PRODUCT_ID.test(value.product_id)) {
+      context.product_id = value.product_id;
+    } else if (value.product_id !== undefined && value.product_id !== null) {
+      console.warn("Aisle: product_id must be 1-32 letters, digits, '-' or '_'; ignored");
+    }
+    if (Array.isArray(value.cart)) {
+      context.cart = value.cart.slice(0, MAX_CART_LINES).filter((line) => (
+        line && typeof line.product_id === "string" && PRODUCT_ID.test(line.product_id)
+      )).map((line) => {
+        const quantity = Number.isInteger(line.quantity) && line.quantity >= 1 && line.quantity <= 999
+          ? line.quantity : 1;
+        const clean = { product_id: line.product_id, quantity };
+        if (typeof line.sku === "string" && line.sku.length <= 48) clean.sku = line.sku;
+        return clean;
+      });
+    }
+    return Object.keys(context).length ? context : null;
+  }
+
+  function setContext(value) {
+    pageContext = cleanContext(value);
+  }
+
   function start() {
     if (document.getElementById("aisle-widget")) return; // the script was included twice
     ui = buildUi();
     ui.launcher.addEventListener("click", () => setOpen(true));
     ui.close.addEventListener("click", () => setOpen(false));
+    ui.restart.addEventListener("click", newConversation);
     ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false); });
     ui.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -587,7 +868,20 @@
       submit(text, text);
     });
     ui.input.addEventListener("input", () => { if (withPerson) sendTyping(ui.input.value !== ""); });
-    window.addEventListener("online", () => { if (!socket && !ui.panel.hidden) connect(); });
+    window.addEventListener("offline", () => { if (wanted) goOffline(); });
+    window.addEventListener("online", () => {
+      if (!wanted || socket) return;
+      setStatus("");
+      connect();
+    });
+    if (loadPending().length || hasConversation()) connect(); // history, unsent messages, live answers
+    if (data.productId) setContext({ product_id: data.productId });
+    window.Aisle = Object.freeze({
+      setContext,
+      open: () => setOpen(true),
+      close: () => setOpen(false),
+      newConversation,
+    });
   }
 
   // Works with or without `defer`: the panel needs <body>.

@@ -1,0 +1,116 @@
+"""Page context in a real browser: the page's product reaches the bot, which answers about it.
+
+Everything is real: the stack fixture's Rasa (the trained model, whose
+``product_question`` intent runs ``action_answer_product_question``), action
+server and gateway on the seeded demo shop, and Debian's headless Chromium. The
+product is picked from the shop database, so the test knows its true colours and stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from aisle.database import session_scope
+from aisle.models import Product
+from aisle.stack import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+BOT_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
+def jacket_without_blue(stack: Stack) -> tuple[str, str, int]:
+    """A product with size M in stock and no blue variant: its id, title and M stock."""
+    with session_scope(stack.config.env["AISLE_DATABASE_URL"]) as session:
+        products = session.scalars(
+            select(Product).options(selectinload(Product.variants)).order_by(Product.id)
+        ).all()
+        for product in products:
+            colours = {variant.colour for variant in product.variants}
+            in_m = sum(v.stock for v in product.variants if v.size == "M")
+            if "blue" not in colours and in_m > 0:
+                return product.id, product.title, in_m
+    raise AssertionError("The demo shop has no product without blue and with M in stock")
+
+
+def ask(page: Page, text: str) -> str:
+    """Sends ``text``; returns the bot's answer to it."""
+    answers = page.locator(".bubble.bot")
+    before = answers.count()
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(answers).to_have_count(before + 1, timeout=BOT_TIMEOUT_MS)
+    return answers.last.inner_text()
+
+
+def last_user_metadata(stack: Stack, page: Page) -> dict[str, Any]:
+    conversation = page.evaluate("localStorage.getItem('aisle.conversation_id')")
+    response = httpx.get(
+        f"{stack.config.rasa_url}/conversations/{conversation}/tracker",
+        params={"include_events": "ALL"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    users = [e for e in response.json()["events"] if e["event"] == "user"]
+    metadata: dict[str, Any] = users[-1]["metadata"]
+    return metadata
+
+
+def test_on_a_product_page_the_bot_answers_about_that_product(stack: Stack, page: Page) -> None:
+    product_id, title, in_m = jacket_without_blue(stack)
+    page.goto(f"{stack.config.gateway_url}/products/{product_id}")
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+
+    colour = ask(page, "does this come in blue?")
+    assert colour.startswith(f"The {title} doesn't come in blue."), colour
+    assert last_user_metadata(stack, page)["page_context"] == {
+        "product_id": product_id,
+        "cart": [],
+    }
+
+    size = ask(page, "is this in stock in size M?")
+    assert size == f"Yes! The {title} is in stock in size M ({in_m} left).", size
+
+
+def test_the_page_sets_product_and_cart_with_set_context(stack: Stack, page: Page) -> None:
+    product_id, title, _ = jacket_without_blue(stack)
+    page.goto(f"{stack.config.gateway_url}/")  # a page without data-product-id
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+
+    without = ask(page, "does this come in blue?")
+    assert without.startswith("Which product do you mean?"), without
+
+    page.evaluate(
+        "([id]) => window.Aisle.setContext({product_id: id, cart: [{product_id: id, quantity: 2},"
+        " {product_id: '<script>', quantity: 1}]})",
+        [product_id],
+    )
+    answer = ask(page, "does this come in blue?")
+    assert answer.startswith(f"The {title} doesn't come in blue."), answer
+    assert last_user_metadata(stack, page)["page_context"] == {
+        "product_id": product_id,
+        "cart": [{"product_id": product_id, "quantity": 2}],  # the bad line was left out
+    }
