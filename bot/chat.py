@@ -137,7 +137,7 @@ async def relay(
     metadata: dict[str, Any] = {"channel": channel, "client": message.metadata}
     if message.message_id:  # the widget's own id, so a resent message is recognised
         metadata[MESSAGE_ID_KEY] = message.message_id
-    if message.context is not None:  # checked by PageContext; actions read it (product_questions)
+    if message.context is not None:  # checked by PageContext
         metadata["page_context"] = message.context.model_dump(exclude_none=True)
     logger.debug("Relaying %d characters for %s", len(message.text), conversation_id)
     try:

@@ -1,9 +1,8 @@
-"""Page context in a real browser: the page's product reaches the bot, which answers about it.
+"""Page context in a real browser: the page's product and cart reach Rasa as message metadata.
 
-Everything is real: the stack fixture's Rasa (the trained model, whose
-``product_question`` intent runs ``action_answer_product_question``), action
-server and gateway on the seeded demo shop, and Debian's headless Chromium. The
-product is picked from the shop database, so the test knows its true colours and stock.
+Everything is real: the stack fixture's Rasa, action server and gateway on the
+seeded demo shop, and Debian's headless Chromium; the metadata is read back from
+Rasa's tracker. (No action answers from it yet: see the README's page context.)
 """
 
 from __future__ import annotations
@@ -79,37 +78,29 @@ def last_user_metadata(stack: Stack, page: Page) -> dict[str, Any]:
     return metadata
 
 
-def test_on_a_product_page_the_bot_answers_about_that_product(stack: Stack, page: Page) -> None:
-    product_id, title, in_m = jacket_without_blue(stack)
+def test_a_product_page_sends_its_product_with_every_message(stack: Stack, page: Page) -> None:
+    product_id, _, _ = jacket_without_blue(stack)
     page.goto(f"{stack.config.gateway_url}/products/{product_id}")
     page.get_by_role("button", name="Open the Aisle shopping assistant").click()
 
-    colour = ask(page, "does this come in blue?")
-    assert colour.startswith(f"The {title} doesn't come in blue."), colour
+    ask(page, "does this come in blue?")
     assert last_user_metadata(stack, page)["page_context"] == {
         "product_id": product_id,
         "cart": [],
     }
 
-    size = ask(page, "is this in stock in size M?")
-    assert size == f"Yes! The {title} is in stock in size M ({in_m} left).", size
-
 
 def test_the_page_sets_product_and_cart_with_set_context(stack: Stack, page: Page) -> None:
-    product_id, title, _ = jacket_without_blue(stack)
+    product_id, _, _ = jacket_without_blue(stack)
     page.goto(f"{stack.config.gateway_url}/")  # a page without data-product-id
     page.get_by_role("button", name="Open the Aisle shopping assistant").click()
-
-    without = ask(page, "does this come in blue?")
-    assert without.startswith("Which product do you mean?"), without
 
     page.evaluate(
         "([id]) => window.Aisle.setContext({product_id: id, cart: [{product_id: id, quantity: 2},"
         " {product_id: '<script>', quantity: 1}]})",
         [product_id],
     )
-    answer = ask(page, "does this come in blue?")
-    assert answer.startswith(f"The {title} doesn't come in blue."), answer
+    ask(page, "does this come in blue?")
     assert last_user_metadata(stack, page)["page_context"] == {
         "product_id": product_id,
         "cart": [{"product_id": product_id, "quantity": 2}],  # the bad line was left out

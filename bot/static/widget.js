@@ -820,7 +820,7 @@
   // The page says which product the shopper views and what is in the cart, with
   // data-product-id on the script tag or window.Aisle.setContext({product_id, cart}).
   // Every message carries it; the gateway checks it (bot/schemas.py PageContext) and
-  // Rasa's actions read it ("does this come in blue?", actions/product_questions.py).
+  // Rasa gets it as message metadata (metadata.page_context).
 
   const PRODUCT_ID = /^[A-Za-z0-9_-]{1,32}$/;
   const MAX_CART_LINES = 50;
