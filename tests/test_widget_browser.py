@@ -281,9 +281,13 @@ def test_unread_badge_counts_answers_that_arrive_while_closed(page: Page, gatewa
 
 
 def test_script_tag_options_set_title_greeting_colour_and_position(
-    page: Page, gateway_url: str, artifacts_dir: Path
+    page: Page, settings: Settings, gateway_url: str, artifacts_dir: Path
 ) -> None:
     """Another site (another origin) embeds the widget with its own options."""
+    other_socket = listening_socket(0)
+    # The shop's origin is configured, as an operator would (AISLE_SHOP_ORIGINS): the gateway
+    # refuses the widget's socket from any other page.
+    settings.shop_origins = f"http://127.0.0.1:{other_socket.getsockname()[1]}"
     embed = (
         '<!doctype html><html lang="en"><head><title>Other shop</title>'
         '<link rel="icon" href="data:,">'
@@ -297,7 +301,7 @@ def test_script_tag_options_set_title_greeting_colour_and_position(
     other_site = FastAPI()
     other_site.get("/", response_class=HTMLResponse)(lambda: embed)
 
-    with serve(other_site) as other_url:
+    with serve(other_site, other_socket) as other_url:
         page.goto(other_url)
         _check_options(page, artifacts_dir)
 
