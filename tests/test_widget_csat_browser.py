@@ -19,6 +19,7 @@ from agent_helpers import AGENT_PASSWORD, add_agent
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 from sqlalchemy import select
+from widget_helpers import conversation_of, open_widget, say
 
 from aisle.database import session_scope
 from aisle.models import CsatRating
@@ -64,26 +65,9 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     assert problems == [], problems
 
 
-def open_widget(page: Page, stack: Stack) -> None:
-    page.goto(f"{stack.config.gateway_url}/")
-    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
-    expect(page.get_by_role("dialog", name="Aisle shopping assistant")).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Message")
-    box.fill(text)
-    box.press("Enter")
-
-
 def say_goodbye(page: Page) -> None:
     say(page, "goodbye")
     expect(page.locator(".bubble.bot", has_text="Bye for now")).to_be_visible(timeout=30_000)
-
-
-def conversation_of(page: Page) -> str:
-    conversation: str = page.evaluate("localStorage.getItem('aisle.conversation_id')")
-    return conversation
 
 
 def ratings(stack: Stack, conversation: str) -> list[tuple[str, int, str | None]]:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from widget_helpers import conversation_of, open_widget, say
 
 from aisle.stack import Stack
 
@@ -37,23 +38,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     yield context
     context.close()
     assert problems == [], problems
-
-
-def open_widget(page: Page, stack: Stack) -> None:
-    page.goto(f"{stack.config.gateway_url}/")
-    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
-    expect(page.get_by_role("dialog", name="Aisle shopping assistant")).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def conversation_of(page: Page) -> str:
-    conversation: str = page.evaluate("localStorage.getItem('aisle.conversation_id')")
-    return conversation
 
 
 def user_texts(stack: Stack, conversation: str) -> list[str]:
