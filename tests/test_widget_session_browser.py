@@ -91,7 +91,8 @@ def test_reload_shows_the_conversation_so_far(stack: Stack, context: BrowserCont
 
     say(page, "thanks")  # the restored conversation goes on where it was
     expect(page.locator(".bubble.user")).to_have_count(3)
-    expect(page.locator(".typing")).to_be_hidden(timeout=BOT_TIMEOUT_MS)
+    # Acked means the turn is over and in the tracker (the typing dots may not have shown yet).
+    expect(page.locator(".bubble.user.pending")).to_have_count(0, timeout=BOT_TIMEOUT_MS)
     assert user_texts(stack, conversation_of(page)) == ["hello", "show me rain jackets", "thanks"]
 
 
