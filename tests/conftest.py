@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from action_trackers import reset_settings
+from agent_helpers import add_agent
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 
@@ -116,6 +117,14 @@ def free_port() -> Callable[[], int]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'shop.db'}"
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """An empty, migrated SQLite shop with one agent (Jo), for the gateway's API tests."""
+    migrate.upgrade(sqlite_url)
+    add_agent(sqlite_url)
+    return sqlite_url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

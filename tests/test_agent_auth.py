@@ -8,15 +8,13 @@ ends the session on the server, not only in the browser.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from agent_helpers import AGENT_PASSWORD, add_agent, sign_in
+from agent_helpers import AGENT_PASSWORD, sign_in
 from fastapi.testclient import TestClient
 from test_gateway import FakeRasa
 
-from aisle import migrate
 from aisle.settings import Settings
 from bot.agent_auth import COOKIE_NAME
 from bot.app import create_app
@@ -34,14 +32,6 @@ AGENT_APIS = [
     ("POST", "/api/agent/handoffs/1/return"),
     ("POST", "/api/agent/handoffs/1/close"),
 ]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    migrate.upgrade(url)
-    add_agent(url)
-    return url
 
 
 @pytest.fixture

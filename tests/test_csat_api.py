@@ -9,18 +9,16 @@ the real widget are exercised by tests/test_widget_csat_browser.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from agent_helpers import add_agent, sign_in
+from agent_helpers import sign_in
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from test_gateway import FakeRasa
 from test_live_handoff import make_client, store_handoff
 
-from aisle import migrate
 from aisle.database import session_scope
 from aisle.models import CsatRating, Handoff
 
@@ -43,14 +41,6 @@ class TrackerRasa(FakeRasa):
             body = {"sender_id": sender, "paused": False, "events": self.events.get(sender, [])}
             return httpx.Response(200, json=body)
         return super().tracker_api(request)
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    migrate.upgrade(url)
-    add_agent(url)
-    return url
 
 
 @pytest.fixture

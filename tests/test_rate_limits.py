@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import redis
-from agent_helpers import AGENT_PASSWORD, add_agent
+from agent_helpers import AGENT_PASSWORD
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from test_gateway import FakeRasa
 
-from aisle import migrate
 from aisle.settings import Settings
 from bot.app import create_app
 from bot.rasa_client import RasaClient
@@ -39,14 +37,6 @@ def clean_redis() -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.flushdb()
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    migrate.upgrade(url)
-    add_agent(url)
-    return url
 
 
 @pytest.fixture
