@@ -138,7 +138,7 @@ async def limited(check: Awaitable[None]) -> None:
     try:
         await check
     except RateLimited as exc:
-        raise ChatError("rate_limited", exc.message, retry_after=exc.retry_after) from exc
+        raise exc.chat_error() from exc
 
 
 def reads_own_body(path: str) -> bool:

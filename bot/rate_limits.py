@@ -31,6 +31,7 @@ from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from aisle.settings import Settings
+from bot.chat import ChatError
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ class RateLimited(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+    def chat_error(self) -> ChatError:
+        """The shopper's ``rate_limited`` error (HTTP 429 or an error frame)."""
+        return ChatError("rate_limited", self.message, retry_after=self.retry_after)
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,7 @@ async def _may_connect(
     try:
         await limiter.check_connection(client_ip(websocket))
     except RateLimited as exc:
-        error = ChatError("rate_limited", exc.message, exc.retry_after)
-        return await _refuse(websocket, error, status.WS_1013_TRY_AGAIN_LATER)
+        return await _refuse(websocket, exc.chat_error(), status.WS_1013_TRY_AGAIN_LATER)
     return True
 
 
@@ -203,7 +202,7 @@ async def _run_turn(
         return
     except RateLimited as exc:
         # No message id: the widget keeps the message and sends it again later.
-        await _send(websocket, ChatError("rate_limited", exc.message, exc.retry_after).envelope())
+        await _send(websocket, exc.chat_error().envelope())
         return
     async with locks.hold(conversation_id):
         if not await _replayed(websocket, relay, conversation_id, message):
@@ -276,7 +275,7 @@ async def _handled_as_ticket(
     except ChatError as exc:
         await _send(websocket, exc.envelope())
     except RateLimited as exc:
-        await _send(websocket, ChatError("rate_limited", exc.message, exc.retry_after).envelope())
+        await _send(websocket, exc.chat_error().envelope())
     except (HandoffStateError, DatabaseUnavailable) as exc:
         await _send(websocket, ErrorEnvelope(code="invalid_message", message=str(exc)))
     return True
