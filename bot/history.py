@@ -30,7 +30,7 @@ from fastapi.requests import HTTPConnection
 from pydantic import BaseModel, ValidationError
 
 from bot.rasa_client import RasaError
-from bot.rasa_pool import MESSAGE_ID_KEY, RasaPool
+from bot.rasa_pool import RasaPool, message_id_of, turn_after_message
 from bot.schemas import AgentMessageEnvelope, BotMessageEnvelope
 
 logger = logging.getLogger(__name__)
@@ -81,15 +81,8 @@ async def recorded_answers(
     except RasaError as exc:
         logger.warning("Cannot tell whether %s reached Rasa: %s", message_id, exc)
         return None
-    for index, event in enumerate(events):
-        if event.get("event") == "user" and _message_id(event) == message_id:
-            turn = []
-            for later in events[index + 1 :]:
-                if later.get("event") == "user":
-                    break
-                turn.append(later)
-            return history_items(turn)
-    return None
+    turn = turn_after_message(events, message_id)
+    return None if turn is None else history_items(turn)
 
 
 def history_items(events: list[dict[str, Any]]) -> list[HistoryItem]:
@@ -101,7 +94,7 @@ def history_items(events: list[dict[str, Any]]) -> list[HistoryItem]:
         if kind == "user" and isinstance(event.get("text"), str) and event["text"].strip():
             text = event["text"]
             items.append(
-                ShopperLine(text=last_buttons.get(text, text), message_id=_message_id(event))
+                ShopperLine(text=last_buttons.get(text, text), message_id=message_id_of(event))
             )
         elif kind == "bot":
             for item in _bot_items(event):
@@ -143,12 +136,6 @@ def _bot_items(event: dict[str, Any]) -> list[BotMessageEnvelope | AgentMessageE
 
 def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _message_id(event: dict[str, Any]) -> str | None:
-    metadata = event.get("metadata")
-    value = metadata.get(MESSAGE_ID_KEY) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else None
 
 
 class ConversationLocks:

@@ -148,25 +148,34 @@ async def _answers_recorded(
         events = await replica.tracker_events(conversation_id)
     except RasaProtocolError:
         return None
-    message_id = metadata[MESSAGE_ID_KEY]
+    turn = turn_after_message(events, metadata[MESSAGE_ID_KEY])
+    return None if turn is None else _bot_messages_after(turn)
+
+
+def turn_after_message(
+    events: list[dict[str, Any]], message_id: str
+) -> list[dict[str, Any]] | None:
+    """The events that followed the shopper message ``message_id``, up to the next one;
+    ``None`` if the tracker never got that message."""
     for index, event in enumerate(events):
-        if event.get("event") == "user" and _message_id(event) == message_id:
-            return _bot_messages_after(events[index + 1 :])
+        if event.get("event") == "user" and message_id_of(event) == message_id:
+            later = events[index + 1 :]
+            ends = next((i for i, e in enumerate(later) if e.get("event") == "user"), len(later))
+            return later[:ends]
     return None
 
 
-def _message_id(event: dict[str, Any]) -> str | None:
+def message_id_of(event: dict[str, Any]) -> str | None:
+    """The gateway's ``message_id`` in a ``user`` event's metadata, if it has one."""
     metadata = event.get("metadata") or {}
     value = metadata.get(MESSAGE_ID_KEY) if isinstance(metadata, dict) else None
     return value if isinstance(value, str) else None
 
 
 def _bot_messages_after(events: list[dict[str, Any]]) -> list[BotMessage]:
-    """Rebuilds the REST channel's answer from the tracker's ``bot`` events of one turn."""
+    """Rebuilds the REST channel's answer from the ``bot`` events of one turn."""
     messages: list[BotMessage] = []
     for event in events:
-        if event.get("event") == "user":
-            break
         if event.get("event") != "bot":
             continue
         data = event.get("data") or {}
