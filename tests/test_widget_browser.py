@@ -26,6 +26,7 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import Browser, Page, expect
+from widget_helpers import say
 
 from aisle import migrate
 from aisle.database import session_scope
@@ -192,12 +193,6 @@ def open_widget(page: Page, url: str) -> None:
     expect(page.get_by_role("heading", name="Aisle demo shop")).to_be_visible()
     page.get_by_role("button", name="Open the Aisle shopping assistant").click()
     expect(page.get_by_role("dialog", name="Aisle shopping assistant")).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Message")
-    box.fill(text)
-    box.press("Enter")
 
 
 # --- tests ----------------------------------------------------------------------

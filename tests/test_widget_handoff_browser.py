@@ -21,6 +21,7 @@ import httpx
 import pytest
 from agent_helpers import AGENT_PASSWORD, add_agent
 from playwright.sync_api import Browser, Page, expect
+from widget_helpers import say
 
 from aisle.stack import Stack
 
@@ -66,12 +67,6 @@ def sign_in(page: Page, stack: Stack, email: str) -> None:
     page.get_by_label("Password").fill(AGENT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Agent console")).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Message")
-    box.fill(text)
-    box.press("Enter")
 
 
 def tracker(stack: Stack, conversation_id: str) -> dict[str, Any]:
