@@ -2,39 +2,71 @@
 
 The catalog index ranks products by meaning; the shop database supplies what
 the cards show (price, stock), so prices and stock are always current even if
-the index was built earlier.
+the index was built earlier. The words' constraints (price, colour, size, brand,
+category) are kept in slots (:mod:`actions.search_state`) so that follow-ups
+("cheaper", "in blue", "show more") change the same search; a search whose
+constraints leave nothing drops the strictest one and says so
+(:mod:`catalog.relaxation`). A request with nothing to search for ("find a
+product", "what's popular?") gets recommendations (:mod:`actions.recommendations`).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from actions import resources
 from actions.escalation import hand_over_after_failure
-from aisle.database import session_scope
-from aisle.models import Product
+from actions.product_cards import cards_message, load_products
+from actions.recommendations import recommend_for
+from actions.search_state import SHOWN_SLOT, SearchState, shown_events
 from aisle.settings import get_settings
 from catalog import CatalogIndexError
+from catalog.relaxation import RelaxedSearch, search_relaxing
 
 logger = logging.getLogger(__name__)
 
 resources.warm_up_in_background()
 
+SEARCH_FAILURES = (CatalogIndexError, SQLAlchemyError, OSError)
+"""What a broken index or database raises; the shopper gets an apology and a person."""
+
 # Shorter messages ("find a product", a button payload) carry no description to search for.
 MIN_QUERY_WORDS = 2
-GENERIC_REQUESTS = {"find a product", "find product", "search", "show me products", "products"}
+GENERIC_REQUESTS = {
+    "find a product",
+    "find product",
+    "search",
+    "show me products",
+    "products",
+    "what's popular",
+    "whats popular",
+    "what is popular",
+    "what do you recommend",
+    "what would you recommend",
+    "recommend something",
+    "recommend me something",
+    "any recommendations",
+    "show me your bestsellers",
+    "what are your bestsellers",
+    "best sellers",
+    "bestsellers",
+    "what's trending",
+    "whats trending",
+    "show me what's trending",
+    "show me whats trending",
+    "surprise me",
+}
 
 
 class ActionSearchProducts(Action):
+    """A new search from the shopper's description, or recommendations when there is none."""
+
     def name(self) -> str:
         return "action_search_products"
 
@@ -42,23 +74,14 @@ class ActionSearchProducts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         query = search_query(tracker)
-        if query is None:
-            dispatcher.utter_message(response="utter_ask_search_query")
-            return []
         try:
-            products = find_products(query, get_settings().search_results)
-        except (CatalogIndexError, SQLAlchemyError, OSError) as error:
+            if query is None:
+                return recommend_for(dispatcher, tracker)
+            return new_search(dispatcher, query)
+        except SEARCH_FAILURES as error:
             logger.exception("Product search failed for %r", query)
             dispatcher.utter_message(response="utter_search_failed")
             return hand_over_after_failure(dispatcher, tracker, self.name(), error)
-        if not products:
-            dispatcher.utter_message(response="utter_no_products_found")
-            return [SlotSet("shown_products", [])]
-        dispatcher.utter_message(
-            text=f"Here's what I found for \u201c{query}\u201d:",
-            json_message={"type": "product_cards", "products": products},
-        )
-        return [SlotSet("shown_products", [product["id"] for product in products])]
 
 
 def search_query(tracker: Tracker) -> str | None:
@@ -71,29 +94,34 @@ def search_query(tracker: Tracker) -> str | None:
     return text
 
 
-def find_products(query: str, limit: int) -> list[dict[str, Any]]:
-    """Ranks the catalog for ``query`` and returns card data, best first."""
-    hits = resources.catalog_index().search(query, k=limit)
-    ids = [hit.product_id for hit in hits]
-    with session_scope() as session:
-        rows = session.scalars(
-            select(Product).where(Product.id.in_(ids)).options(selectinload(Product.variants))
-        ).all()
-        by_id = {product.id: product for product in rows}
-        # An id the database no longer has was deleted after the index was built.
-        return [_card(by_id[product_id]) for product_id in ids if product_id in by_id]
+def new_search(dispatcher: CollectingDispatcher, query: str) -> list[EventType]:
+    """Searches ``query`` as the index ranks it; relaxes its filters only if nothing is found."""
+    index = resources.catalog_index()
+    limit = get_settings().search_results
+    parsed = index.parse(query)
+    hits = index.search(query, k=limit)
+    relaxed = (
+        RelaxedSearch(hits, parsed.filters)
+        if hits
+        else search_relaxing(index, parsed.text, parsed.filters, limit)
+    )
+    state = SearchState(parsed.text, relaxed.filters)
+    intro = f"Here's what I found for \u201c{query}\u201d:"
+    return show_results(dispatcher, state, relaxed, intro)
 
 
-def _card(product: Product) -> dict[str, Any]:
-    return {
-        "id": product.id,
-        "title": product.title,
-        "brand": product.brand,
-        "price": float(product.price),
-        "currency": product.currency,
-        "rating": product.rating,
-        "image_url": product.image_url,
-        "url": f"/products/{product.id}",
-        "in_stock": product.stock > 0,
-        "colours": product.colours,
-    }
+def show_results(
+    dispatcher: CollectingDispatcher, state: SearchState, relaxed: RelaxedSearch, intro: str
+) -> list[EventType]:
+    """Shows the cards of a search (saying what was relaxed) and stores the search in slots."""
+    products = load_products([hit.product_id for hit in relaxed.hits])
+    if not products:
+        dispatcher.utter_message(response="utter_no_products_found")
+        return [*state.slot_events(), SlotSet(SHOWN_SLOT, [])]
+    if relaxed.dropped:
+        intro = (
+            f"I found nothing {' and '.join(relaxed.dropped)}, so I left that out. "
+            "Here's the closest I have:"
+        )
+    dispatcher.utter_message(text=intro, json_message=cards_message(products))
+    return [*state.slot_events(), *shown_events(products)]

@@ -258,6 +258,19 @@ class CatalogIndex:
         """Returns the indexed product ``product_id`` (as last upserted), or None."""
         return self._products.get(product_id)
 
+    def parse(self, query: str, *, typo_tolerant: bool = True) -> ParsedQuery:
+        """Reads the filters in ``query`` the way :meth:`search` does (typos corrected first).
+
+        A conversation keeps the filters as slots and changes one at a time ("cheaper",
+        "in blue"), so it needs them apart from the search itself.
+        """
+        text = self._lexical.correct(query) if typo_tolerant else query
+        return parse_query(text, self.vocabulary)
+
+    def count(self, filters: SearchFilters) -> int:
+        """Returns how many products meet ``filters``: the measure of how strict each one is."""
+        return int(self._table.mask(filters).sum())
+
     # --- search ---------------------------------------------------------------------------
 
     def search(

@@ -209,6 +209,18 @@ def stack(
 
 
 @pytest.fixture
+def shop_env(
+    monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Path | str], demo_index_dir: Path
+) -> Iterator[str]:
+    """The actions pointed at the seeded demo shop (read only) and its index."""
+    monkeypatch.setenv("AISLE_DATABASE_URL", str(demo_shop["database_url"]))
+    monkeypatch.setenv("AISLE_INDEX_DIR", str(demo_index_dir))
+    reset_settings()
+    yield str(demo_shop["database_url"])
+    reset_settings()
+
+
+@pytest.fixture
 def writable_demo_shop(
     monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Path | str], tmp_path: Path
 ) -> Iterator[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +33,6 @@ DOMAIN: dict[str, Any] = {
 def _reset_caches() -> None:
     get_settings.cache_clear()
     resources.reset()
-
-
-@pytest.fixture
-def shop_env(
-    monkeypatch: pytest.MonkeyPatch, demo_shop: dict[str, Any], demo_index_dir: Path
-) -> Iterator[str]:
-    """Points the actions at the seeded demo shop and its index."""
-    monkeypatch.setenv("AISLE_DATABASE_URL", str(demo_shop["database_url"]))
-    monkeypatch.setenv("AISLE_INDEX_DIR", str(demo_index_dir))
-    _reset_caches()
-    yield str(demo_shop["database_url"])
-    _reset_caches()
 
 
 def tracker(

@@ -2,7 +2,8 @@
 
 Everything is real: the stack fixture's Rasa, action server and gateway on the
 seeded demo shop, and Debian's headless Chromium; the metadata is read back from
-Rasa's tracker. (No action answers from it yet: see the README's page context.)
+Rasa's tracker, and the bot's answers about "this" product are checked against the
+shop database.
 """
 
 from __future__ import annotations
@@ -78,16 +79,28 @@ def last_user_metadata(stack: Stack, page: Page) -> dict[str, Any]:
     return metadata
 
 
-def test_a_product_page_sends_its_product_with_every_message(stack: Stack, page: Page) -> None:
-    product_id, _, _ = jacket_without_blue(stack)
+def test_a_product_page_sends_its_product_and_the_bot_answers_from_it(
+    stack: Stack, page: Page
+) -> None:
+    product_id, title, _ = jacket_without_blue(stack)
     page.goto(f"{stack.config.gateway_url}/products/{product_id}")
     page.get_by_role("button", name="Open the Aisle shopping assistant").click()
 
-    ask(page, "does this come in blue?")
+    answer = ask(page, "does this come in blue?")
     assert last_user_metadata(stack, page)["page_context"] == {
         "product_id": product_id,
         "cart": [],
     }
+    assert answer.startswith(f"No, the {title} doesn't come in blue"), answer
+
+
+def test_the_bot_answers_a_size_question_about_the_page_product(stack: Stack, page: Page) -> None:
+    product_id, title, _ = jacket_without_blue(stack)
+    page.goto(f"{stack.config.gateway_url}/products/{product_id}")
+    page.get_by_role("button", name="Open the Aisle shopping assistant").click()
+
+    answer = ask(page, "is this available in size M?")
+    assert answer.startswith(f"Yes, size M of the {title} is in stock"), answer
 
 
 def test_the_page_sets_product_and_cart_with_set_context(stack: Stack, page: Page) -> None:

@@ -264,7 +264,23 @@
     card.appendChild(meta);
     const inStock = product.in_stock !== false;
     card.appendChild(el("span", `stock ${inStock ? "in" : "out"}`, inStock ? "In stock" : "Out of stock"));
+    if (Array.isArray(product.buttons) && product.buttons.length) card.appendChild(cardButtons(product));
     return card;
+  }
+
+  /** "More like this" / "Details": each sends its payload, shown as the button's title and the product. */
+  function cardButtons(product) {
+    const group = el("div", "card-buttons");
+    product.buttons.forEach((button) => {
+      if (!button || typeof button.payload !== "string") return;
+      const title = String(button.title || button.payload);
+      const node = el("button", "card-button", title);
+      node.type = "button";
+      node.setAttribute("aria-label", `${title}: ${String(product.title || "")}`);
+      node.addEventListener("click", () => submit(button.payload, `${title}: ${String(product.title || "")}`, { quick_reply: true }));
+      group.appendChild(node);
+    });
+    return group;
   }
 
   function addProductCards(products) {
@@ -274,6 +290,38 @@
       if (product && typeof product === "object") list.appendChild(productCard(product));
     });
     ui.log.appendChild(list);
+    scrollDown();
+  }
+
+  /** A side-by-side table: one column per product, one row per attribute (all text, never HTML). */
+  function addComparison(comparison) {
+    const products = comparison.products.filter((p) => p && typeof p === "object");
+    const table = el("table", "comparison");
+    table.appendChild(el("caption", null, "Comparison"));
+    const head = el("tr");
+    head.appendChild(el("td"));
+    products.forEach((product) => {
+      const th = el("th", null, String(product.title || ""));
+      th.scope = "col";
+      head.appendChild(th);
+    });
+    const thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    const body = el("tbody");
+    (Array.isArray(comparison.rows) ? comparison.rows : []).forEach((row) => {
+      if (!row || !Array.isArray(row.values)) return;
+      const tr = el("tr");
+      const th = el("th", null, String(row.label || ""));
+      th.scope = "row";
+      tr.appendChild(th);
+      row.values.forEach((value) => tr.appendChild(el("td", null, String(value))));
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    const wrapper = el("div", "comparison-wrapper");
+    wrapper.appendChild(table);
+    ui.log.appendChild(wrapper);
     scrollDown();
   }
 
@@ -653,6 +701,9 @@
     const custom = message.custom;
     if (custom && custom.type === "product_cards" && Array.isArray(custom.products)) {
       addProductCards(custom.products);
+    }
+    if (custom && custom.type === "product_comparison" && Array.isArray(custom.products)) {
+      addComparison(custom);
     }
     if (Array.isArray(message.buttons) && message.buttons.length) {
       const group = addQuickReplies(message.buttons);
