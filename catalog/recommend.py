@@ -228,9 +228,11 @@ def personal_picks(
     (:meth:`~catalog.index.CatalogIndex.similar_to_many`, each product weighted
     by :func:`decay` of its purchases, so last week's boots count more than last
     year's lamp) and :func:`complementary` of the same products. Each list's
-    scores are divided by its best one, then the two are added with
-    ``similar_share`` and ``1 - similar_share``. A product the shopper ever
-    bought is never picked, nor one out of stock or not in the index.
+    scores are scaled to 0-1 (cosines from the lowest candidate's to the best's,
+    complementary scores divided by the best), then added with ``similar_share``
+    and ``1 - similar_share``: on the demo shop about 2 of 10 picks come from the
+    complementary side, more when its evidence is strong. A product the shopper
+    ever bought is never picked, nor one out of stock or not in the index.
 
     Returns:
         Up to ``k`` product ids; [] for a shopper without purchases (offer
@@ -260,12 +262,23 @@ def personal_picks(
     similar = {hit.product_id: hit.score for hit in hits if hit.product_id in available}
     goes_with = dict(complementary(all_purchases, bought, pool, now=now, available=available))
     blended: dict[str, float] = defaultdict(float)
-    for share, scores in ((similar_share, similar), (1 - similar_share, goes_with)):
+    for share, scores in ((similar_share, _spread(similar)), (1 - similar_share, goes_with)):
         top = max(scores.values(), default=0.0)
         for product_id, score in scores.items():
             if top > 0:
                 blended[product_id] += share * score / top
     return [product_id for product_id, _ in _best(blended, k)]
+
+
+def _spread(cosines: Mapping[str, float]) -> dict[str, float]:
+    """Cosines moved so that the lowest candidate's is 0.
+
+    The fifty nearest products' cosines all lie close together (0.7 to 0.8, say);
+    divided by the best one they would all be near 1 and outweigh every
+    complementary product, whose scores fall from 1 towards 0.
+    """
+    low = min(cosines.values(), default=0.0)
+    return {product_id: cosine - low for product_id, cosine in cosines.items()}
 
 
 class PurchaseLog(Sequence[PurchaseRecord]):

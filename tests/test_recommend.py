@@ -326,6 +326,27 @@ def test_personal_picks_lean_to_the_shoppers_kind_and_skip_what_they_bought(
     assert personal_picks(demo_index, [], demo_purchases, 10, now=NOW) == []
 
 
+def test_personal_picks_leave_out_products_out_of_stock(
+    demo_index_dir: Path, demo_purchases: list[Purchase]
+) -> None:
+    index = CatalogIndex.load(demo_index_dir)  # a private copy: this test changes stock
+    boots = _first_in(index, BOOTS, 2)
+    history = History({pid: BOOTS for pid in boots})
+    history.add(3, *boots)
+    before = personal_picks(index, history.lines, demo_purchases, 10, now=NOW)
+    goes_with = _ids(complementary(demo_purchases, boots, 10, now=NOW))
+    assert set(before) & set(goes_with)  # both sides of the blend are in the picks
+
+    for product_id in before:
+        product = index.product(product_id)
+        assert product is not None
+        for variant in product.variants:
+            index.set_stock(variant.sku, 0)
+    after = personal_picks(index, history.lines, demo_purchases, 10, now=NOW)
+
+    assert len(after) == 10 and not set(after) & set(before)
+
+
 def test_personal_picks_of_demo_customers_never_repeat_a_purchase(
     demo_shop: dict[str, Path | str], demo_purchases: list[Purchase], demo_index: CatalogIndex
 ) -> None:
