@@ -32,6 +32,7 @@ from catalog.errors import (
     IndexMismatchError,
     IndexNotFoundError,
     ProductFileError,
+    UnknownProductError,
 )
 from catalog.filters import SearchFilters
 from catalog.importers import (
@@ -64,6 +65,7 @@ __all__ = [
     "SearchFilters",
     "SearchHit",
     "SearchMode",
+    "UnknownProductError",
     "Variant",
     "embedding_dimension",
     "encode",

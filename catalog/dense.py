@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import faiss
@@ -98,6 +99,13 @@ class DenseIndex:
         """Returns the stored vector of ``row`` (to re-add it without re-embedding)."""
         self._ensure_direct_map()
         return np.asarray(self._index.reconstruct(int(row)), dtype=np.float32)
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """Returns the stored vectors of ``rows``, one per line (for neighbours of products)."""
+        self._ensure_direct_map()
+        return np.asarray(
+            self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32
+        )
 
     def similarities(self, vector: np.ndarray, rows: list[int]) -> list[float]:
         """Cosine of ``vector`` with the stored vectors of ``rows`` (normalised, so a dot)."""

@@ -12,6 +12,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "ProductFileError",
+    "UnknownProductError",
 ]
 
 
@@ -33,3 +34,7 @@ class IndexNotFoundError(CatalogIndexError):
 
 class IndexMismatchError(CatalogIndexError):
     """A saved catalog index does not fit this code (model, dimension, format)."""
+
+
+class UnknownProductError(CatalogError):
+    """A product id the index does not hold (never indexed, or deleted since)."""

@@ -33,7 +33,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,7 +46,12 @@ from pydantic import ValidationError
 from catalog.attributes import AttributeTable
 from catalog.dense import DenseIndex
 from catalog.encoder import MODEL_NAME, embedding_dimension, encode, load_encoder, product_text
-from catalog.errors import CatalogError, IndexMismatchError, IndexNotFoundError
+from catalog.errors import (
+    CatalogError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    UnknownProductError,
+)
 from catalog.filters import ParsedQuery, SearchFilters, Vocabulary, parse_query
 from catalog.fusion import convex_fusion
 from catalog.lexical import LexicalIndex
@@ -395,6 +400,109 @@ class CatalogIndex:
         top = np.argpartition(-scores, take - 1)[:take]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(row), float(scores[row])) for row in top]
+
+    # --- neighbours -----------------------------------------------------------------------
+
+    def similar(
+        self,
+        product_id: str,
+        k: int = 10,
+        *,
+        exclude: Collection[str] = (),
+        in_stock: bool = True,
+    ) -> list[SearchHit]:
+        """Returns the ``k`` products nearest to ``product_id`` by embedding, best first.
+
+        The score is the cosine of the two products' embeddings. The product itself
+        is never in the list, nor are deleted products, the ``exclude`` ones and,
+        with ``in_stock``, products without a variant in stock now (the stock
+        :meth:`set_stock` last set, as the ``in stock`` search filter sees it).
+
+        Raises:
+            UnknownProductError: ``product_id`` is not indexed.
+            ValueError: ``k`` is below 1.
+        """
+        return self.similar_to_many([product_id], k, exclude=exclude, in_stock=in_stock)
+
+    def similar_to_many(
+        self,
+        product_ids: Sequence[str],
+        k: int = 10,
+        *,
+        exclude: Collection[str] = (),
+        in_stock: bool = True,
+        weights: Sequence[float] | None = None,
+    ) -> list[SearchHit]:
+        """Returns the ``k`` products nearest to the weighted mean of several products' vectors.
+
+        Ranking by the cosine to the mean vector is ranking by the weighted sum of
+        the cosines to each product (the mean's length is the same for every
+        candidate), so a product near several of them beats one near only one.
+        Ids the index does not hold are skipped: a product bought long ago may have
+        left the catalog since. The given products are never returned; otherwise
+        the same rows are left out as in :meth:`similar`.
+
+        Args:
+            product_ids: The products to find neighbours of.
+            k: Results wanted.
+            exclude: Products never to return.
+            in_stock: Leave out products without a variant in stock now.
+            weights: One weight (0 or more) per id, e.g. more for recent purchases;
+                equal weights when omitted.
+
+        Raises:
+            UnknownProductError: None of ``product_ids`` is indexed.
+            ValueError: ``k`` is below 1, ``product_ids`` is empty, or ``weights``
+                does not give one weight of 0 or more per id, not all 0.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        centre = self._centre(product_ids, weights)
+        mask = self._table.mask(SearchFilters(in_stock=in_stock))
+        for product_id in (*product_ids, *exclude):
+            row = self._row_of.get(product_id)
+            if row is not None:
+                mask[row] = False
+        scores, rows = self._dense.search(centre, k, mask)
+        pairs = zip(rows[0].tolist(), scores[0].tolist(), strict=True)
+        found = [(row, score) for row, score in pairs if row >= 0]
+        return [
+            SearchHit(product_id=str(self._rows[row]), score=score, rank=rank)
+            for rank, (row, score) in enumerate(found, start=1)
+        ]
+
+    def _centre(self, product_ids: Sequence[str], weights: Sequence[float] | None) -> np.ndarray:
+        """The unit-length weighted mean of the indexed products' vectors."""
+        if not product_ids:
+            raise ValueError("product_ids is empty: name at least one product")
+        given = [1.0] * len(product_ids) if weights is None else [float(w) for w in weights]
+        if len(given) != len(product_ids) or min(given) < 0 or max(given) <= 0:
+            raise ValueError(
+                f"weights must be one number of 0 or more per product id, not all 0: got {given}"
+            )
+        known = [
+            (self._row_of[product_id], weight)
+            for product_id, weight in zip(product_ids, given, strict=True)
+            if product_id in self._row_of and weight > 0
+        ]
+        if not known:
+            if len(product_ids) == 1:
+                raise UnknownProductError(f"product {product_ids[0]!r} is not in the catalog index")
+            named = ", ".join(repr(product_id) for product_id in product_ids[:5])
+            raise UnknownProductError(f"none of the products {named} is in the catalog index")
+        vectors = self._dense.vectors([row for row, _ in known])
+        centre = np.average(vectors, axis=0, weights=[weight for _, weight in known])
+        length = float(np.linalg.norm(centre))
+        return (centre / length if length > 0 else centre).astype(np.float32)
+
+    def available_ids(self) -> frozenset[str]:
+        """Ids of the indexed products with a variant in stock now.
+
+        Recommendations made from order history (:mod:`catalog.recommend`) pass it
+        as ``available`` so that no sold-out or delisted product is offered.
+        """
+        mask = self._table.mask(SearchFilters(in_stock=True))
+        return frozenset(str(self._rows[row]) for row in np.flatnonzero(mask).tolist())
 
     # --- changes --------------------------------------------------------------------------
 

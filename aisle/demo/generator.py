@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from aisle.demo.customers import build_customers
 from aisle.demo.drafts import ShopDraft
 from aisle.demo.fulfilment import Fulfiller
-from aisle.demo.orders import build_orders
+from aisle.demo.orders import add_complements, build_orders
 from aisle.demo.personas import PERSONA_CUSTOMERS, PERSONA_ORDERS
 from aisle.demo.products import build_catalog
 from aisle.demo.returns import build_returns
@@ -72,7 +72,12 @@ def generate_shop(
     _require_empty(session)
     started = time.perf_counter()
     shop = build_shop(
-        random.Random(seed), Timeline(today or dt.date.today()), n_products, n_customers, n_orders
+        random.Random(seed),
+        Timeline(today or dt.date.today()),
+        n_products,
+        n_customers,
+        n_orders,
+        complement_rng=random.Random(f"{seed}:complements"),
     )
     built = time.perf_counter()
     write_shop(session, shop)
@@ -97,14 +102,25 @@ def generate_shop(
 
 
 def build_shop(
-    rng: random.Random, timeline: Timeline, n_products: int, n_customers: int, n_orders: int
+    rng: random.Random,
+    timeline: Timeline,
+    n_products: int,
+    n_customers: int,
+    n_orders: int,
+    *,
+    complement_rng: random.Random,
 ) -> ShopDraft:
-    """The whole shop in memory; each step draws from ``rng`` in this fixed order."""
+    """The whole shop in memory; each step draws from ``rng`` in this fixed order.
+
+    The complementary add-on items come last and from ``complement_rng``, so
+    adding or tuning them changes no other row of the shop.
+    """
     catalog = build_catalog(rng, timeline, n_products)
     customers = build_customers(rng, timeline, n_customers)
     fulfiller = Fulfiller(rng, timeline, Shipping(rng, timeline))
     orders = build_orders(rng, timeline, catalog, customers, fulfiller, n_orders)
     returns = build_returns(rng, timeline, catalog, orders)
+    add_complements(complement_rng, catalog, orders)
     return ShopDraft(catalog.products, customers, orders, returns)
 
 

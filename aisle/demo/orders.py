@@ -5,6 +5,14 @@ numbered in the order they were placed over the last ``HISTORY_DAYS`` days.
 Items copy the variant's title, colour, size and price at the time of purchase,
 as a real order does. A cancelled order gets its refund here; refunds for
 returns come later with the returns.
+
+Generated items are drawn at random (popular products more often), so on their
+own they say nothing about what goes together. :func:`add_complements` then
+gives some orders one more item that goes with one already in it (boots and
+socks, a tent and a sleeping bag, a pan and a knife: :data:`COMPLEMENTS`), so
+the shop's order history has the co-purchase structure the recommendations
+learn from. It draws from a random source of its own and runs after the returns,
+so every other draw of the shop is the same as without it.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from aisle.demo.drafts import (
     CustomerDraft,
     ItemDraft,
     OrderDraft,
+    ProductDraft,
     RefundDraft,
     VariantDraft,
 )
@@ -41,6 +50,70 @@ QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3), (85, 12, 3)
 FINAL_SALE_SHARE = 0.08
 GIFT_SHARE = 0.07
 """Share of orders shipped to someone other than the customer."""
+MAX_ITEMS = ITEM_COUNTS[-1]
+
+COMPLEMENTS: dict[str, tuple[str, ...]] = {
+    "Footwear > Boots > Hiking boots": (
+        "Apparel > Accessories > Socks",
+        "Outdoor > Trekking poles",
+        "Apparel > Bottoms > Hiking pants",
+    ),
+    "Footwear > Boots > Winter boots": (
+        "Apparel > Accessories > Socks",
+        "Apparel > Accessories > Gloves",
+        "Apparel > Accessories > Hats & beanies",
+    ),
+    "Footwear > Boots > Rain boots": (
+        "Apparel > Accessories > Socks",
+        "Apparel > Jackets > Rain jackets",
+    ),
+    "Footwear > Shoes > Hiking shoes": (
+        "Apparel > Accessories > Socks",
+        "Outdoor > Backpacks > Daypacks",
+    ),
+    "Footwear > Shoes > Trail running shoes": (
+        "Apparel > Accessories > Socks",
+        "Outdoor > Camp kitchen > Water bottles",
+        "Outdoor > Lighting > Headlamps",
+    ),
+    "Footwear > Shoes > Road running shoes": (
+        "Apparel > Accessories > Socks",
+        "Apparel > Bottoms > Shorts",
+    ),
+    "Apparel > Jackets > Rain jackets": ("Apparel > Bottoms > Rain pants",),
+    "Apparel > Jackets > Ski jackets": (
+        "Apparel > Accessories > Gloves",
+        "Apparel > Accessories > Hats & beanies",
+        "Apparel > Tops > Base layers",
+    ),
+    "Apparel > Jackets > Winter parkas": (
+        "Apparel > Accessories > Gloves",
+        "Apparel > Accessories > Hats & beanies",
+    ),
+    "Outdoor > Tents": (
+        "Outdoor > Sleeping bags",
+        "Outdoor > Sleeping pads",
+        "Outdoor > Camp kitchen > Stoves",
+    ),
+    "Outdoor > Sleeping bags": ("Outdoor > Sleeping pads",),
+    "Outdoor > Backpacks > Backpacking packs": (
+        "Outdoor > Camp kitchen > Water bottles",
+        "Outdoor > Lighting > Headlamps",
+    ),
+    "Outdoor > Camp kitchen > Stoves": ("Outdoor > Camp kitchen > Water bottles",),
+    "Home > Kitchen > Cookware": ("Home > Kitchen > Knives",),
+    "Home > Kitchen > Pots & Dutch ovens": ("Home > Kitchen > Knives",),
+    "Home > Bedding > Duvets & comforters": ("Home > Bedding > Sheets",),
+    "Home > Bath > Towels": ("Home > Storage > Baskets",),
+}
+"""Leaf category -> categories whose products are bought with it (add-on items)."""
+
+COMPLEMENT_SHARE = 0.6
+"""Chance that an item of a generated order (not cancelled, under ``MAX_ITEMS`` lines)
+whose category has complements brings one of its partners along."""
+PARTNERS_PER_PRODUCT = 2
+"""Each product's add-ons come from a few fixed partners, as shops bundle the same socks
+with the same boots; so a product's co-purchases repeat instead of scattering."""
 
 
 def build_orders(
@@ -142,6 +215,57 @@ def _random_items(rng: random.Random, catalog: Catalog) -> list[ItemDraft]:
         )
         for variant in chosen.values()
     ]
+
+
+def add_complements(rng: random.Random, catalog: Catalog, orders: Sequence[OrderDraft]) -> int:
+    """Adds items that go with ones already there to some generated orders; returns how many.
+
+    Call it with a random source of its own after every other draw of the shop
+    (the returns too), so that the rest of the shop stays as without it.
+    Persona orders keep their items, cancelled orders are left alone (their
+    refund is the total) and no order goes over ``MAX_ITEMS`` lines.
+    """
+    partners = _partners(rng, catalog)
+    persona_numbers = {spec.number for spec in PERSONA_ORDERS}
+    added = 0
+    for order in orders:
+        if order.number in persona_numbers or order.status == "cancelled":
+            continue
+        for anchor in [item for item in order.items if item.product_id in partners]:
+            if len(order.items) < MAX_ITEMS and rng.random() < COMPLEMENT_SHARE:
+                added += _add_partner(rng, catalog, order, partners[anchor.product_id])
+    logger.info("Added %d complementary items", added)
+    return added
+
+
+def _add_partner(
+    rng: random.Random, catalog: Catalog, order: OrderDraft, partners: Sequence[ProductDraft]
+) -> int:
+    """Adds one of ``partners`` to ``order`` unless it is there already; returns 1 if added."""
+    partner = rng.choice(partners)
+    if any(item.product_id == partner.id for item in order.items):
+        return 0
+    item = _item(catalog, catalog.pick_variant(rng, partner), 1, rng.random() < FINAL_SALE_SHARE)
+    order.items.append(item)
+    order.total += item.unit_price * item.quantity
+    return 1
+
+
+def _partners(rng: random.Random, catalog: Catalog) -> dict[str, list[ProductDraft]]:
+    """Each product of a category in ``COMPLEMENTS``: its few fixed add-on partners."""
+    by_category = {category: catalog.in_category(category) for category in _complement_targets()}
+    partners: dict[str, list[ProductDraft]] = {}
+    for product in catalog.products:
+        categories = [c for c in COMPLEMENTS.get(product.category, ()) if by_category[c]]
+        if categories:
+            partners[product.id] = [
+                rng.choice(by_category[rng.choice(categories)]) for _ in range(PARTNERS_PER_PRODUCT)
+            ]
+    return partners
+
+
+def _complement_targets() -> list[str]:
+    return sorted({category for targets in COMPLEMENTS.values() for category in targets})
 
 
 def _item(catalog: Catalog, variant: VariantDraft, quantity: int, final_sale: bool) -> ItemDraft:
