@@ -29,10 +29,11 @@ ROUTINE_INTENTS = frozenset(
 """Intents whose repetition is part of a normal conversation (answers to a form, yes/no)."""
 
 QUESTION_INTENTS = frozenset(
-    {"product_search", "shipping_policy", "return_policy", "bot_challenge"}
+    {"product_search", "product_followup", "shipping_policy", "return_policy", "bot_challenge"}
 )
-"""Questions the bot answers the same way each time: asked again, even in the same words, they
-are a shopper re-reading or retrying, not complaining (order questions are checked by order)."""
+"""Questions the bot answers the same way each time, or browsing ("show more", "show more"):
+asked again, even in the same words, they are a shopper re-reading, retrying or paging, not
+complaining (order questions are checked by order)."""
 
 ANSWERED_BY = {"track_order": "action_order_status", "refund_status": "action_refund_status"}
 """Order questions and the action that answers them: asked twice about one order is a complaint."""

@@ -83,16 +83,17 @@ def describe(product: Product) -> str:
         f"rated {product.rating:.1f}/5 ({product.rating_count} reviews).",
         _first_sentences(product.description),
     ]
+    lines.append(stock_line(product))
+    return "\n".join(line for line in lines if line)
+
+
+def stock_line(product: Product) -> str:
+    """ "In stock: black in S, M; blue in L." from the variants' stock now."""
     stock = sizes_in_stock(product)
     if not stock:
-        lines.append("It is out of stock in every colour and size right now.")
-    else:
-        lines.append(
-            "In stock: "
-            + "; ".join(f"{colour} in {', '.join(sizes)}" for colour, sizes in stock.items())
-            + "."
-        )
-    return "\n".join(line for line in lines if line)
+        return "It is out of stock in every colour and size right now."
+    listing = "; ".join(f"{colour} in {', '.join(sizes)}" for colour, sizes in stock.items())
+    return f"In stock: {listing}."
 
 
 def comparison(products: Sequence[Product]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from actions.product_cards import (
     describe,
     followup_payload,
     load_products,
+    stock_line,
 )
 from actions.recommendations import goes_with
 from actions.search import SEARCH_FAILURES, new_search, search_query, show_results
@@ -39,7 +40,8 @@ from actions.search_state import FOCUSED_SLOT, SearchState, shown_events, shown_
 from aisle.models import Product
 from aisle.settings import get_settings
 from catalog import SearchFilters
-from catalog.relaxation import describe_filter, search_relaxing
+from catalog.errors import UnknownProductError
+from catalog.relaxation import describe_filter, search_relaxing, without
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +184,7 @@ def details(turn: Turn) -> list[EventType]:
         return []
     product = products[0]
     answer = answer_question(turn.text, product, resources.catalog_index().vocabulary)
-    text = f"{answer}\n{describe(product)}" if answer else describe(product)
+    text = f"{answer}\n{stock_line(product)}" if answer else describe(product)
     turn.say(text, cards_message([product]))
     return [SlotSet(FOCUSED_SLOT, product.id)]
 
@@ -214,7 +216,10 @@ def similar(turn: Turn) -> list[EventType]:
         return []
     limit = get_settings().search_results
     exclude = {*turn.shown, product_id}
-    hits = resources.catalog_index().similar(product_id, limit * 6, exclude=exclude)
+    try:
+        hits = resources.catalog_index().similar(product_id, limit * 6, exclude=exclude)
+    except UnknownProductError:  # in the shop but not indexed yet: nothing to be near
+        hits = []
     wanted = _similar_filters(turn, anchor[0])
     products = [
         product
@@ -299,10 +304,12 @@ def refine(turn: Turn) -> list[EventType]:
         return _refine_without_search(turn)
     index = resources.catalog_index()
     changes = index.parse(turn.text).filters
+    query = search_query(turn.tracker)
+    if query and changes.categories and changes.categories != state.filters.categories:
+        return new_search(turn.dispatcher, query)  # "a tent under 50": another product
     filters = _apply_price_move(turn, state.filters.merged(changes))
     filters = _lift(filters, turn.followup.clear)
     if filters == state.filters:
-        query = search_query(turn.tracker)
         if query and not _names_constraint(turn):
             return new_search(turn.dispatcher, query)  # a new description, not a change
         turn.dispatcher.utter_message(response="utter_ask_refinement")
@@ -367,7 +374,9 @@ def _apply_price_move(turn: Turn, filters: SearchFilters) -> SearchFilters:
 
 
 def _lift(filters: SearchFilters, names: frozenset[str]) -> SearchFilters:
-    return replace(filters, **{name: frozenset() for name in names}) if names else filters
+    for name in names:
+        filters = without(filters, name)
+    return filters
 
 
 def _similar_filters(turn: Turn, anchor: Product) -> SearchFilters:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from aisle.purchase_history import purchases, purchases_of
-from catalog.recommend import complementary, personal_picks, popular
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,7 +20,9 @@ from actions.product_cards import cards_message, load_products
 from actions.search_state import shown_events
 from aisle.database import session_scope
 from aisle.models import Product
+from aisle.purchase_history import purchases_of
 from aisle.settings import get_settings
+from catalog.recommend import complementary, personal_picks, popular
 
 PERSONAL_INTRO = "Here are a few picks for you, based on what you've bought before:"
 POPULAR_INTRO = "Tell me what you're looking for, or start from what's popular right now:"
@@ -34,13 +34,15 @@ def recommend_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Ev
     now = datetime.now(timezone.utc)
     email = tracker.get_slot("verified_email")
     with session_scope() as session:
-        everything = purchases(session)
+        everything = resources.purchase_cache().get(session)
         history = purchases_of(session, str(email)) if email else []
     if history:
         ids = personal_picks(resources.catalog_index(), history, everything, limit * 2, now=now)
         intro = PERSONAL_INTRO
     else:
-        ids = [product_id for product_id, _ in popular(everything, limit * 2, now=now)]
+        available = resources.catalog_index().available_ids()
+        ranked = popular(everything, limit * 2, now=now, available=available)
+        ids = [product_id for product_id, _ in ranked]
         intro = POPULAR_INTRO
     products = in_stock(load_products(ids))[:limit]
     if not products:
@@ -54,8 +56,11 @@ def goes_with(product_ids: Sequence[str], limit: int) -> list[Product]:
     """Products often bought with ``product_ids`` (recent orders count more), in stock."""
     now = datetime.now(timezone.utc)
     with session_scope() as session:
-        everything = purchases(session)
-    scored = complementary(everything, product_ids, limit * 2, now=now, exclude=product_ids)
+        everything = resources.purchase_cache().get(session)
+    available = resources.catalog_index().available_ids()
+    scored = complementary(
+        everything, product_ids, limit * 2, now=now, exclude=product_ids, available=available
+    )
     return in_stock(load_products([product_id for product_id, _ in scored]))[:limit]
 
 

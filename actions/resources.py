@@ -14,6 +14,7 @@ import threading
 from functools import lru_cache
 
 from aisle.order_source import OrderSource, SqlOrderSource
+from aisle.purchase_history import PurchaseCache
 from aisle.settings import get_settings
 from catalog import CatalogIndex, CatalogIndexError
 
@@ -25,6 +26,12 @@ _index_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def order_source() -> OrderSource:
     return SqlOrderSource(get_settings().database_url)
+
+
+@lru_cache(maxsize=1)
+def purchase_cache() -> PurchaseCache:
+    """Every order line, read again at most once a minute, for the recommendations."""
+    return PurchaseCache(ttl_seconds=60.0)
 
 
 def catalog_index() -> CatalogIndex:
@@ -46,6 +53,7 @@ def _load_catalog_index() -> CatalogIndex:
 def reset() -> None:
     """Forgets loaded objects, so the next use reads the current settings (tests)."""
     order_source.cache_clear()
+    purchase_cache.cache_clear()
     with _index_lock:
         _load_catalog_index.cache_clear()
 

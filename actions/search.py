@@ -95,16 +95,14 @@ def search_query(tracker: Tracker) -> str | None:
 
 
 def new_search(dispatcher: CollectingDispatcher, query: str) -> list[EventType]:
-    """Searches ``query`` as the index ranks it; relaxes its filters only if nothing is found."""
+    """Searches ``query`` inside every constraint its words name, relaxing only to find something.
+
+    The constraints are kept strictly (a tent asked for is never quietly swapped for
+    socks), and the shopper is told when one had to go.
+    """
     index = resources.catalog_index()
-    limit = get_settings().search_results
     parsed = index.parse(query)
-    hits = index.search(query, k=limit)
-    relaxed = (
-        RelaxedSearch(hits, parsed.filters)
-        if hits
-        else search_relaxing(index, parsed.text, parsed.filters, limit)
-    )
+    relaxed = search_relaxing(index, parsed.text, parsed.filters, get_settings().search_results)
     state = SearchState(parsed.text, relaxed.filters)
     intro = f"Here's what I found for \u201c{query}\u201d:"
     return show_results(dispatcher, state, relaxed, intro)
@@ -119,9 +117,13 @@ def show_results(
         dispatcher.utter_message(response="utter_no_products_found")
         return [*state.slot_events(), SlotSet(SHOWN_SLOT, [])]
     if relaxed.dropped:
-        intro = (
-            f"I found nothing {' and '.join(relaxed.dropped)}, so I left that out. "
-            "Here's the closest I have:"
-        )
+        intro = f"{_what_was_dropped(relaxed.dropped)} Here's the closest I have:"
     dispatcher.utter_message(text=intro, json_message=cards_message(products))
     return [*state.slot_events(), *shown_events(products)]
+
+
+def _what_was_dropped(dropped: tuple[str, ...]) -> str:
+    if len(dropped) == 1:
+        return f"I found nothing {dropped[0]}, so I left that out."
+    listing = ", ".join(dropped[:-1]) + f" and {dropped[-1]}"
+    return f"I found nothing matching all of that, so I left out {listing}."

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -55,14 +54,23 @@ class SearchState:
         text = tracker.get_slot(QUERY_SLOT)
         if not text:
             return None
-        sets = {
-            name: frozenset(str(value) for value in tracker.get_slot(slot) or [])
-            for name, slot in _SET_SLOTS.items()
-        }
-        prices = {
-            name: _float_or_none(tracker.get_slot(slot)) for name, slot in _PRICE_SLOTS.items()
-        }
-        filters = SearchFilters(**sets, **prices, in_stock=bool(tracker.get_slot(STOCK_SLOT)))
+
+        def names(field: str) -> frozenset[str]:
+            return frozenset(str(value) for value in tracker.get_slot(_SET_SLOTS[field]) or [])
+
+        def price(field: str) -> float | None:
+            value = tracker.get_slot(_PRICE_SLOTS[field])
+            return None if value is None else float(value)
+
+        filters = SearchFilters(
+            min_price=price("min_price"),
+            max_price=price("max_price"),
+            colours=names("colours"),
+            sizes=names("sizes"),
+            brands=names("brands"),
+            categories=names("categories"),
+            in_stock=bool(tracker.get_slot(STOCK_SLOT)),
+        )
         return cls(str(text), filters, int(tracker.get_slot(PAGE_SLOT) or 0))
 
     def slot_events(self) -> list[EventType]:
@@ -87,7 +95,3 @@ def shown_events(products: Sequence[Product]) -> list[EventType]:
 def shown_products(tracker: Tracker) -> list[str]:
     """Product ids of the last cards shown, in the order the shopper saw them."""
     return [str(product_id) for product_id in tracker.get_slot(SHOWN_SLOT) or []]
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)

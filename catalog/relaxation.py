@@ -1,10 +1,11 @@
 """When the shopper's constraints leave nothing: drop the strictest one and say which.
 
 "A blue tent under 30 in size XL" may match no product. Answering "nothing found"
-leaves the shopper guessing which word was the problem. Instead the filter that on
-its own allows the fewest products (the strictest) is dropped and the search runs
-again, until something is found or no filter is left; the answer names what was
-dropped ("nothing in size XL, so I left the size out").
+leaves the shopper guessing which word was the problem. Instead the strictest
+filter (the one whose removal lets the most products back, see :func:`strictest`)
+is dropped and the search runs again, until something is found or no filter is
+left; the answer names what was dropped ("I found nothing under $30, so I left
+that out").
 
 Example:
     >>> relaxed = search_relaxing(index, "tent", SearchFilters(max_price=30), k=5)  # doctest: +SKIP
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["FILTER_FIELDS", "RelaxedSearch", "describe_filter", "search_relaxing", "without"]
 
 FILTER_FIELDS = ("sizes", "colours", "min_price", "max_price", "brands", "categories", "in_stock")
-"""The constraints of :class:`SearchFilters`; of two equally strict ones, the earlier is dropped."""
+"""The constraints of :class:`SearchFilters`; of two equally strict ones, the earlier goes first."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,22 @@ def search_relaxing(
 
 
 def strictest(index: CatalogIndex, filters: SearchFilters) -> str:
-    """Returns the name of the set filter that alone allows the fewest products."""
+    """Returns the set filter to drop first: the one whose removal lets the most products back.
+
+    Ties (e.g. nothing comes back whichever is dropped) go to the filter that on its
+    own allows the fewest products. The category is what the shopper is looking for
+    ("a tent"), so it goes last: a cheaper tent is a better answer than purple socks.
+    """
     active = [name for name in FILTER_FIELDS if _is_set(filters, name)]
-    return min(active, key=lambda name: index.count(_only(filters, name)))
+    candidates = [name for name in active if name != "categories"] or active
+    return min(
+        candidates,
+        key=lambda name: (
+            -index.count(without(filters, name)),
+            index.count(_only(filters, name)),
+            FILTER_FIELDS.index(name),
+        ),
+    )
 
 
 def without(filters: SearchFilters, name: str) -> SearchFilters:

@@ -172,10 +172,15 @@ def test_search_shows_matching_product_cards(shop_env: str) -> None:
     assert all(card["price"] > 0 and card["image_url"] for card in cards)
 
 
-def test_search_without_a_description_asks_for_one(shop_env: str) -> None:
+def test_search_without_a_description_asks_for_one_and_shows_what_is_popular(
+    shop_env: str,
+) -> None:
     dispatcher = CollectingDispatcher()
-    assert run(ActionSearchProducts(), dispatcher, tracker(text="/product_search")) == []
-    assert dispatcher.messages[0]["response"] == "utter_ask_search_query"
+    events = run(ActionSearchProducts(), dispatcher, tracker(text="/product_search"))
+    assert dispatcher.messages[0]["text"].startswith("Tell me what you're looking for")
+    cards = dispatcher.messages[0]["custom"]["products"]
+    assert cards and all(card["in_stock"] for card in cards)
+    assert slot_events(events)["shown_products"] == [card["id"] for card in cards]
 
 
 def test_handoff_stores_the_transcript_and_context(shop_env: str) -> None:

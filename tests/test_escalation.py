@@ -163,6 +163,11 @@ def test_asking_a_question_again_or_retrying_after_an_apology_is_not_a_complaint
     assert (
         detect(conversation(user(search, "product_search"), user(search, "product_search"))) is None
     )
+    paging = "show me more of those please"
+    assert (
+        detect(conversation(user(paging, "product_followup"), user(paging, "product_followup")))
+        is None
+    )
     complaint = "my parcel never came and nobody answers my emails"
     apology = {
         "event": "bot",

@@ -21,7 +21,9 @@ from sqlalchemy.orm import selectinload
 from actions.product_followups import ActionProductFollowup
 from actions.search import ActionSearchProducts
 from aisle.database import session_scope
+from aisle.demo.personas import DEMO_CUSTOMER_EMAIL
 from aisle.models import Product
+from aisle.purchase_history import purchases_of
 
 Slots = dict[str, Any]
 
@@ -274,3 +276,44 @@ def test_cheaper_on_a_product_page_without_a_search_shows_cheaper_similar_produc
     shown = products(after["shown_products"])
     assert shown and all(p.price < product.price for p in shown)
     assert product.id not in after["shown_products"]
+
+
+def test_a_verified_shopper_gets_picks_from_their_history_without_what_they_bought() -> None:
+    with session_scope() as session:
+        bought = {p.product_id for p in purchases_of(session, DEMO_CUSTOMER_EMAIL)}
+    assert bought
+    slots, messages = turn(
+        ActionSearchProducts(),
+        "what do you recommend",
+        {"verified_email": DEMO_CUSTOMER_EMAIL},
+        intent="product_search",
+    )
+    assert texts(messages).startswith("Here are a few picks for you")
+    assert slots["shown_products"] and not set(slots["shown_products"]) & bought
+
+
+def test_a_shopper_who_proved_nothing_gets_what_is_popular() -> None:
+    slots, messages = turn(ActionSearchProducts(), "what do you recommend", intent="product_search")
+    assert texts(messages).startswith("Tell me what you're looking for")
+    assert slots["shown_products"]
+
+
+def test_what_goes_with_hiking_boots_comes_from_orders_that_had_both() -> None:
+    slots, _ = search("hiking boots")
+    boot = products(slots["shown_products"])[0]
+    after, messages = follow("what goes with the first one", slots)
+    assert texts(messages).startswith(f"Shoppers who bought the {boot.title} often also got")
+    shown = products(after["shown_products"])
+    assert shown and boot.id not in after["shown_products"]
+    assert all(p.category != boot.category for p in shown)
+    # The demo's hiking-boot orders come with socks, trekking poles or hiking pants.
+    partners = ("Socks", "Trekking poles", "Hiking pants")
+    assert sum(p.category.endswith(partners) for p in shown) >= 1
+
+
+def test_another_kind_of_product_after_a_search_is_a_new_search() -> None:
+    slots, _ = search("hiking boots under $300")
+    after, messages = follow("a tent under $400", slots)
+    assert "tent" in after["search_query"]
+    assert after["search_max_price"] == 400
+    assert all("tent" in p.title.lower() for p in products(after["shown_products"]))

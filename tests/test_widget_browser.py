@@ -56,6 +56,8 @@ def fake_rasa_app() -> FastAPI:
         if "slow" in text:
             time.sleep(1.5)  # time for the shopper to close the panel before the answer
         answers: list[dict[str, Any]] = [{"recipient_id": sender, "text": f"You said: {text}"}]
+        if "compare" in text:
+            answers.append({"recipient_id": sender, "custom": comparison_with_markup()})
         if "jacket" in text:
             answers.append({"recipient_id": sender, "custom": product_cards()})
             answers.append(
@@ -89,6 +91,17 @@ def product_cards() -> dict[str, Any]:
             }
             for i in range(1, 5)
         ],
+    }
+
+
+def comparison_with_markup() -> dict[str, Any]:
+    """A comparison whose titles, labels and values carry markup, as a hostile catalog might."""
+    cards = product_cards()["products"][:2]
+    cards[0] = {**cards[0], "title": XSS}
+    return {
+        "type": "product_comparison",
+        "products": cards,
+        "rows": [{"label": XSS, "values": [XSS, "$80.50"]}],
     }
 
 
@@ -237,6 +250,20 @@ def test_message_markup_is_shown_as_text(page: Page, gateway_url: str, artifacts
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("img[src='x']").count() == 0
     page.screenshot(path=str(artifacts_dir / "widget_xss.png"))
+
+
+def test_comparison_table_shows_markup_as_text(page: Page, gateway_url: str) -> None:
+    open_widget(page, gateway_url)
+
+    say(page, "compare 1 and 2")
+    table = page.get_by_role("table", name="Comparison")
+    expect(table).to_be_visible()
+    expect(table.locator("thead th").first).to_have_text(XSS)
+    expect(table.get_by_role("rowheader").first).to_have_text(XSS)
+    expect(table.locator("tbody td").first).to_have_text(XSS)
+    page.wait_for_timeout(300)  # give a stray onerror handler the time to run
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("img[src='x']").count() == 0
 
 
 def test_widget_reconnects_after_gateway_restart(page: Page, settings: Settings) -> None:
