@@ -161,6 +161,8 @@ class ProductCard(BaseModel):
     image_url: str | None = None
     url: str | None = None
     in_stock: bool = True
+    buttons: list[Button] = Field(default_factory=list, max_length=4)
+    """The card's own buttons ("More like this", "Details"), whose payloads name the product."""
 
     @field_validator("image_url", "url")
     @classmethod
@@ -190,6 +192,21 @@ class ProductCards(BaseModel):
     products: list[ProductCard]
 
 
+class ComparisonRow(BaseModel):
+    """One attribute of a comparison: its label and one value per product, all plain text."""
+
+    label: str
+    values: list[str]
+
+
+class ProductComparison(BaseModel):
+    """The ``custom`` payload of "compare 1 and 2": the cards and a table of their attributes."""
+
+    type: Literal["product_comparison"]
+    products: list[ProductCard] = Field(min_length=2, max_length=3)
+    rows: list[ComparisonRow]
+
+
 class CsatRequest(BaseModel):
     """The ``custom`` payload that asks the shopper to rate how the conversation ended.
 
@@ -204,6 +221,7 @@ class CsatRequest(BaseModel):
 
 TYPED_CUSTOM: dict[str, type[BaseModel]] = {
     "product_cards": ProductCards,
+    "product_comparison": ProductComparison,
     "csat_request": CsatRequest,
 }
 """The ``custom`` payloads the widget renders, by ``type``."""

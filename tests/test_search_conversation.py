@@ -313,7 +313,7 @@ def test_what_goes_with_hiking_boots_comes_from_orders_that_had_both() -> None:
 
 def test_another_kind_of_product_after_a_search_is_a_new_search() -> None:
     slots, _ = search("hiking boots under $300")
-    after, messages = follow("a tent under $400", slots)
+    after, _ = follow("a tent under $400", slots)
     assert "tent" in after["search_query"]
     assert after["search_max_price"] == 400
     assert all("tent" in p.title.lower() for p in products(after["shown_products"]))
