@@ -15,12 +15,17 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from aisle.database import get_engine, session_scope
+from aisle.demo import generate_shop
+from aisle.demo import orders as demo_orders
 from aisle.demo.orders import COMPLEMENTS
-from aisle.models import Customer, Order, OrderItem, Product, ProductVariant
+from aisle.models import Base, Customer, Order, OrderItem, Product, ProductVariant
 from aisle.purchase_history import Purchase, PurchaseCache, purchases, purchases_of
 from catalog import CatalogError, CatalogIndex, UnknownProductError
 from catalog.recommend import PurchaseLog, complementary, decay, personal_picks, popular
@@ -31,6 +36,7 @@ SOCKS = "Apparel > Accessories > Socks"
 PANS = "Home > Kitchen > Cookware"
 KNIVES = "Home > Kitchen > Knives"
 MUGS = "Home > Kitchen > Coffee & tea"
+SMALL_SHOP = {"n_products": 300, "n_customers": 60, "n_orders": 400}
 
 
 # --- hand-made histories ------------------------------------------------------------------
@@ -389,6 +395,44 @@ def test_each_call_takes_well_under_50_ms_on_the_demo_shop(
             call()
             times.append(time.perf_counter() - started)
         assert statistics.median(times) < 0.050, (name, times)
+
+
+def _demo_rows(monkeypatch: pytest.MonkeyPatch, share: float) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of a small seeded demo shop, with the add-on share given."""
+    monkeypatch.setattr(demo_orders, "COMPLEMENT_SHARE", share)
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        generate_shop(session, today=dt.date(2026, 6, 1), **SMALL_SHOP)
+        rows = {
+            name: [tuple(row) for row in session.execute(select(table).order_by(*table.c))]
+            for name, table in Base.metadata.tables.items()
+        }
+    engine.dispose()
+    return rows
+
+
+def test_the_add_on_items_change_no_other_row_of_the_demo_shop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    share = demo_orders.COMPLEMENT_SHARE
+    plain = _demo_rows(monkeypatch, 0.0)
+    with_add_ons = _demo_rows(monkeypatch, share)
+
+    changed = {name for name in plain if plain[name] != with_add_ons[name]}
+    assert changed == {"orders", "order_items", "return_items"}  # return lines name item ids
+    assert len(with_add_ons["order_items"]) > len(plain["order_items"])
+
+    def without(rows: list[tuple[Any, ...]], *skip: int) -> list[tuple[Any, ...]]:
+        return [tuple(v for i, v in enumerate(row) if i not in skip) for row in rows]
+
+    columns = list(Base.metadata.tables["orders"].c.keys())
+    total = columns.index("total")
+    assert without(plain["orders"], total) == without(with_add_ons["orders"], total)
+    item_id = list(Base.metadata.tables["order_items"].c.keys()).index("id")
+    old_items = collections.Counter(without(plain["order_items"], item_id))
+    new_items = collections.Counter(without(with_add_ons["order_items"], item_id))
+    assert not old_items - new_items  # every item is still there, only add-ons came
 
 
 # --- reading purchases from the shop database ------------------------------------------------
