@@ -135,6 +135,36 @@ def test_products_of_the_same_leaf_category_are_similar_not_complementary() -> N
     )
 
 
+def test_a_short_list_is_filled_from_the_categories_bought_with_theirs() -> None:
+    categories = {"boot-1": BOOTS, "boot-2": BOOTS, "mug": MUGS}
+    categories |= {f"sock-{n}": SOCKS for n in (1, 2, 3)}
+    history = History(categories)
+    for days in (1, 2, 3):
+        history.add(days, "boot-1", "sock-1")
+    history.add(4, "boot-2", "sock-2")
+    for days in range(5, 10):
+        history.add(days, "sock-3")  # the best-selling sock, never with boots
+    history.add(2, "mug", "sock-1")
+    history.add(3, "mug")
+
+    # A boot nobody bought yet: no order of its own, so what goes with boots fills in,
+    # most often bought with boots first; the best-selling sock was never bought with any.
+    new_boot = complementary(history.lines, ["boot-9"], 3, now=NOW, categories={"boot-9": BOOTS})
+    assert _ids(new_boot) == ["sock-1", "sock-2"]
+    assert (
+        complementary(
+            history.lines, ["boot-9"], 3, now=NOW, categories={"boot-9": BOOTS}, fill=False
+        )
+        == []
+    )
+
+    # Its own partner first, then the fill, scored below it.
+    ranked = complementary(history.lines, ["boot-2"], 3, now=NOW)
+    assert _ids(ranked) == ["sock-2", "sock-1"]
+    assert ranked[0][1] > ranked[1][1]
+    assert _ids(complementary(history.lines, ["boot-2"], 3, now=NOW, fill=False)) == ["sock-2"]
+
+
 def test_complementary_keeps_to_exclude_available_and_breaks_ties_by_id() -> None:
     history = History()
     history.add(1, "A", "D", "C", "B")
