@@ -9,7 +9,8 @@ as ``available`` so that nothing sold out or delisted is offered.
 - :func:`complementary`: products bought in the same orders as the given ones,
   each order weighted by its age (half-life 90 days), divided by how often each
   candidate is bought at all (cosine), without the given products' own leaf
-  categories (boots with boots are "similar", not "goes with").
+  categories (boots with boots are "similar", not "goes with"); a short list is
+  filled with what is bought with their categories.
 - :func:`popular`: units sold, weighted by age (half-life 14 days): what sells now.
 - :func:`personal_picks`: embedding neighbours of what a shopper bought (recent
   purchases weigh more) blended with what goes with it; never what they bought.
@@ -199,7 +200,7 @@ def _co_purchases(
     *,
     skip: Collection[str],
 ) -> dict[str, float]:
-    """Damped cosine of each member's orders with the seed orders (products or categories).
+    """Damped cosine of each product's orders with the seed orders, for the products in them.
 
     ``together / sqrt(seed orders * member's orders) * together / (together + SUPPORT)``,
     every order counted with its weight in ``weights``.
