@@ -350,7 +350,7 @@ class PurchaseLog(Sequence[PurchaseRecord]):
     """Purchases with the lookups the scoring needs, built once and then shared.
 
     Scoring straight from a list of order lines means grouping them by order and
-    dating every order at each call (about 7 ms for the demo's 5,100 lines);
+    dating every order at each call (7-11 ms for the demo's 5,100 lines);
     a log does that once, so a call costs well under a millisecond. It is a
     sequence of the same records, and :meth:`of` keeps the log of the last
     sequence it was asked for, so passing the same (cached, unchanged) list to
