@@ -15,12 +15,17 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from aisle.database import get_engine, session_scope
+from aisle.demo import generate_shop
+from aisle.demo import orders as demo_orders
 from aisle.demo.orders import COMPLEMENTS
-from aisle.models import Customer, Order, OrderItem, Product, ProductVariant
+from aisle.models import Base, Customer, Order, OrderItem, Product, ProductVariant
 from aisle.purchase_history import Purchase, PurchaseCache, purchases, purchases_of
 from catalog import CatalogError, CatalogIndex, UnknownProductError
 from catalog.recommend import PurchaseLog, complementary, decay, personal_picks, popular
@@ -31,6 +36,7 @@ SOCKS = "Apparel > Accessories > Socks"
 PANS = "Home > Kitchen > Cookware"
 KNIVES = "Home > Kitchen > Knives"
 MUGS = "Home > Kitchen > Coffee & tea"
+SMALL_SHOP = {"n_products": 300, "n_customers": 60, "n_orders": 400}
 
 
 # --- hand-made histories ------------------------------------------------------------------
@@ -127,6 +133,36 @@ def test_products_of_the_same_leaf_category_are_similar_not_complementary() -> N
     assert "boot-1" not in _ids(
         complementary(history.lines, ["boot-3"], 5, now=NOW, categories={"boot-3": BOOTS})
     )
+
+
+def test_a_short_list_is_filled_from_the_categories_bought_with_theirs() -> None:
+    categories = {"boot-1": BOOTS, "boot-2": BOOTS, "mug": MUGS}
+    categories |= {f"sock-{n}": SOCKS for n in (1, 2, 3)}
+    history = History(categories)
+    for days in (1, 2, 3):
+        history.add(days, "boot-1", "sock-1")
+    history.add(4, "boot-2", "sock-2")
+    for days in range(5, 10):
+        history.add(days, "sock-3")  # the best-selling sock, never with boots
+    history.add(2, "mug", "sock-1")
+    history.add(3, "mug")
+
+    # A boot nobody bought yet: no order of its own, so what goes with boots fills in,
+    # most often bought with boots first; the best-selling sock was never bought with any.
+    new_boot = complementary(history.lines, ["boot-9"], 3, now=NOW, categories={"boot-9": BOOTS})
+    assert _ids(new_boot) == ["sock-1", "sock-2"]
+    assert (
+        complementary(
+            history.lines, ["boot-9"], 3, now=NOW, categories={"boot-9": BOOTS}, fill=False
+        )
+        == []
+    )
+
+    # Its own partner first, then the fill, scored below it.
+    ranked = complementary(history.lines, ["boot-2"], 3, now=NOW)
+    assert _ids(ranked) == ["sock-2", "sock-1"]
+    assert ranked[0][1] > ranked[1][1]
+    assert _ids(complementary(history.lines, ["boot-2"], 3, now=NOW, fill=False)) == ["sock-2"]
 
 
 def test_complementary_keeps_to_exclude_available_and_breaks_ties_by_id() -> None:
@@ -389,6 +425,44 @@ def test_each_call_takes_well_under_50_ms_on_the_demo_shop(
             call()
             times.append(time.perf_counter() - started)
         assert statistics.median(times) < 0.050, (name, times)
+
+
+def _demo_rows(monkeypatch: pytest.MonkeyPatch, share: float) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of a small seeded demo shop, with the add-on share given."""
+    monkeypatch.setattr(demo_orders, "COMPLEMENT_SHARE", share)
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        generate_shop(session, today=dt.date(2026, 6, 1), **SMALL_SHOP)
+        rows = {
+            name: [tuple(row) for row in session.execute(select(table).order_by(*table.c))]
+            for name, table in Base.metadata.tables.items()
+        }
+    engine.dispose()
+    return rows
+
+
+def test_the_add_on_items_change_no_other_row_of_the_demo_shop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    share = demo_orders.COMPLEMENT_SHARE
+    plain = _demo_rows(monkeypatch, 0.0)
+    with_add_ons = _demo_rows(monkeypatch, share)
+
+    changed = {name for name in plain if plain[name] != with_add_ons[name]}
+    assert changed == {"orders", "order_items", "return_items"}  # return lines name item ids
+    assert len(with_add_ons["order_items"]) > len(plain["order_items"])
+
+    def without(rows: list[tuple[Any, ...]], *skip: int) -> list[tuple[Any, ...]]:
+        return [tuple(v for i, v in enumerate(row) if i not in skip) for row in rows]
+
+    columns = list(Base.metadata.tables["orders"].c.keys())
+    total = columns.index("total")
+    assert without(plain["orders"], total) == without(with_add_ons["orders"], total)
+    item_id = list(Base.metadata.tables["order_items"].c.keys()).index("id")
+    old_items = collections.Counter(without(plain["order_items"], item_id))
+    new_items = collections.Counter(without(with_add_ons["order_items"], item_id))
+    assert not old_items - new_items  # every item is still there, only add-ons came
 
 
 # --- reading purchases from the shop database ------------------------------------------------
