@@ -57,9 +57,21 @@ def goes_with(product_ids: Sequence[str], limit: int) -> list[Product]:
     now = datetime.now(timezone.utc)
     with session_scope() as session:
         everything = resources.purchase_cache().get(session)
-    available = resources.catalog_index().available_ids()
+    index = resources.catalog_index()
+    # The categories let a product nobody has bought yet get what goes with its kind.
+    categories = {
+        product_id: product.category or ""
+        for product_id in product_ids
+        if (product := index.product(product_id)) is not None
+    }
     scored = complementary(
-        everything, product_ids, limit * 2, now=now, exclude=product_ids, available=available
+        everything,
+        product_ids,
+        limit * 2,
+        now=now,
+        exclude=product_ids,
+        available=index.available_ids(),
+        categories=categories,
     )
     return in_stock(load_products([product_id for product_id, _ in scored]))[:limit]
 

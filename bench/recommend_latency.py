@@ -35,7 +35,7 @@ from aisle.database import get_engine, session_scope
 from aisle.demo import generate_shop
 from aisle.demo import orders as demo_orders
 from aisle.purchase_history import Purchase, purchases
-from catalog import CatalogIndex
+from catalog import CatalogIndex, recommend
 from catalog.recommend import PurchaseLog, complementary, personal_picks, popular
 
 BOOTS = "Footwear > Boots > Hiking boots"
@@ -53,8 +53,11 @@ def main() -> None:
         with_addons = _boots_with_complements(url)
         demo_orders.COMPLEMENT_SHARE = 0.0
         without = _boots_with_complements(_seed(Path(folder) / "plain.db"))
+        partners = {share: _partner_share(url, share) for share in (0.0, recommend.CATEGORY_SHARE)}
     print(f"hiking boots (3+ orders) with a complement in their top 5: {with_addons}")
     print(f"... the same shop without the add-on items: {without}")
+    for share, figure in partners.items():
+        print(f"top-5 'goes with' items in a partner category (CATEGORY_SHARE {share}): {figure}")
 
 
 def _seed(path: Path) -> str:
@@ -137,6 +140,30 @@ def _boots_with_complements(url: str) -> str:
         for boot in boots
     )
     return f"{hits} of {len(boots)}"
+
+
+def _partner_share(url: str, share: float) -> str:
+    """Of every bought product's top 5 "goes with", the share in a COMPLEMENTS partner category.
+
+    COMPLEMENTS is what the demo shop's add-on items were drawn from, so it is the
+    ground truth of what goes with what here; ``share`` 0 scores products by their
+    own co-purchases alone.
+    """
+    everything = _read(url)
+    get_engine(url).dispose()
+    now = dt.datetime.now(dt.timezone.utc)
+    category = {line.product_id: line.category for line in everything}
+    default, recommend.CATEGORY_SHARE = recommend.CATEGORY_SHARE, share
+    try:
+        hits = listed = 0
+        for product_id in sorted({p for p in category if category[p] in demo_orders.COMPLEMENTS}):
+            found = [p for p, _ in complementary(everything, [product_id], 5, now=now)]
+            partners = demo_orders.COMPLEMENTS[category[product_id]]
+            hits += sum(category.get(p) in partners for p in found)
+            listed += len(found)
+    finally:
+        recommend.CATEGORY_SHARE = default
+    return f"{hits / max(listed, 1):.2f} of {listed}"
 
 
 if __name__ == "__main__":

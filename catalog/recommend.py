@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from catalog.index import CatalogIndex
 
 __all__ = [
+    "CATEGORY_SHARE",
     "COMPLEMENTARY_HALF_LIFE_DAYS",
-    "FILL_SCALE",
     "PERSONAL_HALF_LIFE_DAYS",
     "POPULAR_HALF_LIFE_DAYS",
     "SIMILAR_SHARE",
@@ -72,9 +72,12 @@ purchases, so mostly the recent ones (older ones add little)."""
 CANDIDATES = 50
 """Candidates each side (similar, complementary) brings to the personal blend (at least k)."""
 SUPPORT = 1.0
-FILL_SCALE = 0.999
-"""A filled product's best score, as a share of the last product-level one (so below it)."""
 """Shared (decayed) orders at which a co-purchase's cosine counts half: damps one-off pairs."""
+CATEGORY_SHARE = 0.5
+"""Weight of "bought with this kind of product" added to "bought with this product" (whose
+damped cosine is at most 1). Most products share few orders, so a product's own list is
+mostly one-off baskets (boots and a duvet, bought together once); what the whole category is
+bought with (boots and socks) outranks those, and a real partner of the product has both."""
 _DIGITS = 12
 """Scores are compared rounded, so sums that differ only by float noise tie, by id."""
 
@@ -143,10 +146,11 @@ def complementary(
 
     Most products share few orders (on the demo shop 372 of the 1,802 products
     ever bought have at most one partner, a product never bought has none), so
-    with ``fill`` a list shorter than ``k`` is filled with what is bought with
-    any product of the given products' leaf categories (the same score, with
-    all of those products as the given ones), each scored below every product
-    with evidence of its own.
+    with ``fill`` every candidate also gets :data:`CATEGORY_SHARE` times what
+    is bought with any product of the given products' leaf categories (the same
+    score, with all of those products as the given ones, scaled so the best is
+    1): the kind's partners outrank one-off baskets, and a product never bought
+    still gets what goes with its kind.
 
     Args:
         purchases: Order lines of the orders to learn from (not cancelled); a
@@ -160,7 +164,7 @@ def complementary(
             ``index.available_ids()`` (in stock, still listed).
         categories: Product id -> category path, for products the purchases do
             not name (a product never bought has no category in them).
-        fill: Fill a short list with what is bought with their categories.
+        fill: Add what is bought with their categories (see above).
 
     Raises:
         ValueError: ``k`` is below 1 or ``half_life_days`` is not above 0.
@@ -183,13 +187,11 @@ def complementary(
     scores = _co_purchases(
         weights, log.orders_with(seeds), log.products_in, log.order_weight_of, skip=seeds
     )
-    ranked = _best({p: score for p, score in scores.items() if allowed(p)}, k)
-    if fill and len(ranked) < k and seed_categories:
-        floor = min((score for _, score in ranked), default=1.0)
-        taken = {product_id for product_id, _ in ranked}
-        fillers = _category_fill(log, weights, category_of, seed_categories, floor)
-        ranked += _best({p: s for p, s in fillers.items() if p not in taken and allowed(p)}, k)
-    return ranked[:k]
+    if fill and seed_categories:
+        kind = _category_scores(log, weights, category_of, seed_categories)
+        for product_id, score in kind.items():
+            scores[product_id] = scores.get(product_id, 0.0) + CATEGORY_SHARE * score
+    return _best({p: score for p, score in scores.items() if allowed(p)}, k)
 
 
 def _co_purchases(
@@ -220,19 +222,17 @@ def _co_purchases(
     }
 
 
-def _category_fill(
+def _category_scores(
     log: PurchaseLog,
     weights: np.ndarray,
     category_of: Mapping[str, str],
     seed_categories: set[str],
-    floor: float,
 ) -> dict[str, float]:
-    """Products bought with any product of ``seed_categories``, scored below ``floor``.
+    """What is bought with any product of ``seed_categories``, scaled so the best is 1.
 
     The same damped cosine as for the given products, with every product of
     their categories as the seed ("bought with hiking boots" rather than "with
-    these boots"), scaled so that the best is just under ``floor``: after
-    every product with evidence of its own.
+    these boots").
     """
     peers = {product_id for product_id, c in category_of.items() if c in seed_categories}
     scores = _co_purchases(
@@ -241,7 +241,7 @@ def _category_fill(
     top = max(scores.values(), default=0.0)
     if top <= 0:
         return {}
-    return {product_id: FILL_SCALE * floor * score / top for product_id, score in scores.items()}
+    return {product_id: score / top for product_id, score in scores.items()}
 
 
 def popular(
