@@ -77,6 +77,8 @@ IP_MESSAGE_LIMIT = 40
 """AISLE_RATE_LIMIT_IP_MESSAGES per minute here (300 by default): loopback stays exempt, so only
 the addresses the enumeration test names in X-Forwarded-For count."""
 HONEST_SHOPPERS = 6
+STRANGER_WALKERS = 4
+"""Guesses the stranger has in flight at once."""
 HONEST_PAUSE_S = 2.0
 """Between an honest shopper's messages, which keeps each address well under the per-IP limit."""
 NOT_VERIFIED = "I couldn't find an order with that number and email address."
@@ -134,7 +136,7 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     gateways = [f"http://127.0.0.1:{port}" for port in config.gateway_ports]
     facts = order_facts(config.shop_url, TARGETS)
     assert sorted(facts) == TARGETS, "the demo shop lacks some targeted orders"
-    unknown = unknown_order_numbers(config.shop_url, IP_MESSAGE_LIMIT)
+    unknown = unknown_order_numbers(config.shop_url, 2 * IP_MESSAGE_LIMIT)
     digest_before = orders_digest(config.shop_url)
     attack: list[Turn] = []
     honest: list[Turn] = []
@@ -196,9 +198,9 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     # to come back; every other address is still served after that.
     first_stop = stopped[0]
     assert first_stop.status == 429 and first_stop.body["code"] == "rate_limited"
+    assert "from your network" in first_stop.body["message"]  # the address's limit, not a chat's
     assert int(first_stop.retry_after or 0) == first_stop.body["retry_after_seconds"] >= 1
     assert all(turn.status == 429 for turn in stopped), [t.status for t in stopped]
-    assert len({turn.conversation for turn in stopped}) == len(stopped)  # each a fresh chat
     walked = [t for t in attack if t.who == "stranger" and t.status == 200]
     if first_stop.started - started < 60:  # the moving window has not let any out yet
         assert len(walked) == IP_MESSAGE_LIMIT, len(walked)
@@ -249,18 +251,24 @@ def test_the_verification_limit_holds_across_replicas_and_stops_the_right_email(
 async def _stranger_walks_until_stopped(
     gateways: list[str], turns: list[Turn], unknown: list[str], stopped: list[Turn]
 ) -> None:
-    """(a) An email owning none tries real and unknown numbers, each in a new conversation and
-    alternating between the gateways, until refused; then once more, to see it stays refused."""
-    numbers = _interleave(TARGETS, unknown)
+    """(a) An email owning none tries real and unknown numbers from one address, several at a
+    time as a script would, each in a new conversation and on either gateway, until refused;
+    then once more, to see it stays refused."""
+    numbers = iter(_interleave(TARGETS, unknown))
     async with Address("stranger", "198.51.100.11", gateways, turns) as stranger:
-        for attempt, number in enumerate(numbers[: 2 * IP_MESSAGE_LIMIT]):
-            text = f"where is order {number}? email {ATTACKER_EMAIL}"
-            turn = await stranger.say(new_conversation("walk"), text, gateway=attempt)
-            if turn.status == 429:
-                stopped.append(turn)
-                break
-        assert stopped, f"{len(numbers)} guesses from one address and no 429"
-        again = await stranger.say(new_conversation("walk"), f"order {numbers[0]}", gateway=1)
+
+        async def walker(gateway: int) -> None:
+            for number in numbers:
+                text = f"where is order {number}? email {ATTACKER_EMAIL}"
+                turn = await stranger.say(new_conversation("walk"), text, gateway=gateway)
+                if turn.status == 429:
+                    stopped.append(turn)
+                if stopped:
+                    return
+
+        await asyncio.gather(*(walker(gateway) for gateway in range(STRANGER_WALKERS)))
+        assert stopped, "every guess answered, none refused"
+        again = await stranger.say(new_conversation("walk"), f"order {TARGETS[0]}", gateway=1)
         stopped.append(again)
 
 
