@@ -13,6 +13,7 @@ import os
 import threading
 from functools import lru_cache
 
+from actions.verification_limits import VerificationLimiter
 from aisle.order_source import OrderSource, SqlOrderSource
 from aisle.settings import get_settings
 from catalog import CatalogIndex, CatalogIndexError
@@ -25,6 +26,11 @@ _index_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def order_source() -> OrderSource:
     return SqlOrderSource(get_settings().database_url)
+
+
+@lru_cache(maxsize=1)
+def verification_limiter() -> VerificationLimiter:
+    return VerificationLimiter(get_settings())
 
 
 def catalog_index() -> CatalogIndex:
@@ -46,6 +52,7 @@ def _load_catalog_index() -> CatalogIndex:
 def reset() -> None:
     """Forgets loaded objects, so the next use reads the current settings (tests)."""
     order_source.cache_clear()
+    verification_limiter.cache_clear()
     with _index_lock:
         _load_catalog_index.cache_clear()
 
