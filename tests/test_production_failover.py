@@ -7,6 +7,7 @@ that keeps guessing (the stack is shared, as starting one costs a minute)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -39,6 +40,7 @@ from order_attacks import (
 from sqlalchemy import create_engine, text
 from websockets.sync.client import ClientConnection, connect
 
+from actions.orders import MAX_VERIFICATION_FAILURES
 from aisle.agents import create_agent
 from aisle.database import session_scope
 from aisle.demo.personas import (
@@ -76,6 +78,8 @@ CUSTOMER_OWN_ORDERS = {OTHER_CUSTOMER_ORDER, OTHER_CUSTOMER_OLD_ORDER}
 IP_MESSAGE_LIMIT = 40
 """AISLE_RATE_LIMIT_IP_MESSAGES per minute here (300 by default): loopback stays exempt, so only
 the addresses the enumeration test names in X-Forwarded-For count."""
+IP_FAILURE_LIMIT = 20
+"""AISLE_RATE_LIMIT_VERIFICATION_FAILURES_IP per hour (its default)."""
 HONEST_SHOPPERS = 6
 STRANGER_WALKERS = 4
 """Guesses the stranger has in flight at once."""
@@ -106,7 +110,10 @@ def production(
         gateways=2,
         index_dir=demo_index_dir,
         log_dir=tmp_path_factory.mktemp("production") / "logs",
-        env={"AISLE_RATE_LIMIT_IP_MESSAGES": f"{IP_MESSAGE_LIMIT}/minute"},
+        env={
+            "AISLE_RATE_LIMIT_IP_MESSAGES": f"{IP_MESSAGE_LIMIT}/minute",
+            "AISLE_RATE_LIMIT_VERIFICATION_FAILURES_IP": f"{IP_FAILURE_LIMIT}/hour",
+        },
     )
     prepare_databases(config)
     with production_stack(config) as stack:
@@ -130,8 +137,9 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     demo shop's real order numbers (a stranger's email, a real customer's email, SQL and HTML
     in both slots) while honest shoppers talk; nobody learns anything of an order they do not
     own, a real order and an unknown one get the same answer, the orders table is as it was,
-    every honest turn is answered rightly, and the address that keeps trying is stopped by the
-    per-IP limit (both gateways count it in Redis) while the others are served."""
+    and every honest turn is answered rightly. An address out of failed checks gets no more
+    (the action servers count them in Redis), and the one that keeps sending is refused by the
+    per-IP message limit (both gateways count it in Redis) while the others are served."""
     _stack, config = production
     gateways = [f"http://127.0.0.1:{port}" for port in config.gateway_ports]
     facts = order_facts(config.shop_url, TARGETS)
@@ -174,7 +182,8 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     }
     assert not leaking, leaking
     # No oracle: a real order (a stranger's or a customer's email) and an unknown number get
-    # the very same answer.
+    # the very same answers: "not found" until the address is out of failed checks, then the
+    # limit's.
     refused = {id(turn) for turn in stopped}
     walks = [
         turn
@@ -186,8 +195,15 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     assert {turn.status for turn in walks} == {200}, [t.body for t in walks if t.status != 200]
     for_real = {_shape(turn) for turn in walks if _number_in(turn.text) in facts}
     for_unknown = {_shape(turn) for turn in walks if _number_in(turn.text) in unknown}
-    assert len(for_real) == 1 and for_real == for_unknown, (for_real, for_unknown)
-    assert NOT_VERIFIED in next(iter(for_real))
+    assert len(for_real) == 2 and for_real == for_unknown, (for_real, for_unknown)
+    for who, own_failures in (("stranger", 0), ("customer", MAX_VERIFICATION_FAILURES)):
+        answers = [_texts(turn.body) for turn in walks if turn.who == who]
+        not_found = sum(NOT_VERIFIED in answer for answer in answers)
+        limited = sum(LIMIT_REACHED in answer for answer in answers)
+        assert not_found + limited == len(answers), answers
+        # Guesses in flight when the limit is reached may each still be checked.
+        spare = STRANGER_WALKERS - 1 if who == "stranger" else 0
+        assert 0 <= not_found + own_failures - IP_FAILURE_LIMIT <= spare, (who, not_found)
     assert orders_digest(config.shop_url) == digest_before, "an attack changed the orders"
 
     # 2. Every honest turn answered, the verified ones rightly (checked in _honest_shopper).
@@ -275,20 +291,20 @@ async def _stranger_walks_until_stopped(
 async def _customer_walks_other_orders(
     gateways: list[str], turns: list[Turn], unknown: list[str]
 ) -> None:
-    """(b) A real customer's email tries everyone else's orders (and some unknown numbers), each
-    in a new conversation; then, in one conversation, three wrong guesses and their own order,
-    which the conversation's spent attempts refuse as well."""
+    """(b) A real customer's email, in one conversation, tries three of everyone else's orders
+    and then their own, which the conversation's spent attempts refuse; then everyone else's
+    orders (and some unknown numbers), each in a new conversation."""
     others = [number for number in TARGETS if number not in CUSTOMER_OWN_ORDERS]
     async with Address("customer", "198.51.100.12", gateways, turns) as customer:
-        for number in _interleave(others, unknown[:4]):
-            text = f"where is order {number}? email {OTHER_CUSTOMER_EMAIL}"
-            await customer.say(new_conversation("walk-customer"), text)
         conversation = new_conversation("customer-limit")
         for number in [*others[:3], OTHER_CUSTOMER_ORDER]:
             own = await customer.say(
                 conversation, f"where is order {number}? email {OTHER_CUSTOMER_EMAIL}"
             )
         assert LIMIT_REACHED in _texts(own.body), own.body
+        for number in _interleave(others, unknown[:4]):
+            text = f"where is order {number}? email {OTHER_CUSTOMER_EMAIL}"
+            await customer.say(new_conversation("walk-customer"), text)
 
 
 async def _injects(
@@ -368,12 +384,10 @@ def _honest_conversations(facts: dict[str, OrderFacts]) -> list[Script]:
 
 
 def _interleave(real: list[str], unknown: list[str]) -> list[str]:
-    """Real and unknown numbers mixed (two real, one unknown, ...), then what is left of each."""
+    """Real and unknown numbers taken in turn, then what is left of either."""
     mixed: list[str] = []
-    real_left, unknown_left = list(real), list(unknown)
-    while real_left or unknown_left:
-        mixed += real_left[:2] + unknown_left[:1]
-        real_left, unknown_left = real_left[2:], unknown_left[1:]
+    for pair in itertools.zip_longest(real, unknown):
+        mixed += [number for number in pair if number is not None]
     return mixed
 
 
