@@ -18,7 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from limits import parse
 from limits.errors import StorageError
@@ -38,6 +38,8 @@ KEY = "verify-ip"
 REDIS_TIMEOUT_SECONDS = 0.5
 REDIS_RETRY_SECONDS = 5.0
 WARN_EVERY_SECONDS = 30.0
+
+T = TypeVar("T")
 
 
 class VerificationLimiter:
@@ -64,19 +66,20 @@ class VerificationLimiter:
         """Tells whether ``ip`` may have its order check run (no address: always)."""
         if not ip or ip in self._exempt:
             return True
-        return bool(self._run(lambda limiter: limiter.test(self.limit, KEY, ip)))
+        return self._run(lambda limiter: limiter.test(self.limit, KEY, ip))
 
     def record_failure(self, ip: str | None) -> None:
         if ip and ip not in self._exempt:
             self._run(lambda limiter: limiter.hit(self.limit, KEY, ip))
 
-    def _run(self, call: Callable[[MovingWindowRateLimiter], Any]) -> Any:
+    def _run(self, call: Callable[[MovingWindowRateLimiter], T]) -> T:
+        """On Redis unless it failed in the last few seconds; else in this process's memory."""
         if self._redis is not None and time.monotonic() >= self._redis_down_until:
             try:
                 return call(self._redis)
             except (StorageError, RedisError, OSError) as error:
-                self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
                 now = time.monotonic()
+                self._redis_down_until = now + REDIS_RETRY_SECONDS
                 if now - self._last_warning >= WARN_EVERY_SECONDS:
                     self._last_warning = now
                     logger.warning(
