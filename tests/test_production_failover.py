@@ -227,8 +227,9 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     print(
         f"\nenumeration under load: {len(attack)} attack turns ({len(answered_attacks)} answered,"
         f" {len(stopped)} refused with 429), {len(honest)} honest turns, {elapsed:.1f} s;"
-        f" attack p50 {_p50(answered_attacks):.2f} s (real orders {_p50(_real(walks, facts)):.2f}"
-        f" s, unknown {_p50(_real(walks, facts, unknown=True)):.2f} s), honest p50"
+        f" attack p50 {_p50(answered_attacks):.2f} s (checked guesses: real orders"
+        f" {_p50(_real(walks, facts)):.2f} s, unknown {_p50(_real(walks, facts, True)):.2f} s),"
+        f" honest p50"
         f" {_p50(honest):.2f} s; errors: {len(failed)}"
     )
 
@@ -409,7 +410,9 @@ def _texts(body: dict[str, Any]) -> str:
 
 
 def _real(walks: list[Turn], facts: dict[str, OrderFacts], unknown: bool = False) -> list[Turn]:
-    return [t for t in walks if (_number_in(t.text) in facts) != unknown]
+    """The guesses at real (or unknown) orders that were checked: a timing oracle's sample."""
+    checked = [t for t in walks if NOT_VERIFIED in _texts(t.body)]
+    return [t for t in checked if (_number_in(t.text) in facts) != unknown]
 
 
 def _p50(turns: list[Turn]) -> float:
