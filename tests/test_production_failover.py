@@ -205,6 +205,10 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
         spare = STRANGER_WALKERS - 1 if who == "stranger" else 0
         assert 0 <= not_found + own_failures - IP_FAILURE_LIMIT <= spare, (who, not_found)
     assert orders_digest(config.shop_url) == digest_before, "an attack changed the orders"
+    spent = next(t.conversation for t in attack if t.conversation.startswith("customer-limit"))
+    rasa = f"http://127.0.0.1:{config.rasa_port(0)}"
+    slots = httpx.get(f"{rasa}/conversations/{spent}/tracker", timeout=30).json()["slots"]
+    assert slots["verified_order"] is None, "the customer's own order was verified when spent"
 
     # 2. Every honest turn answered, the verified ones rightly (checked in _honest_shopper).
     failed = [f"{t.who} {t.text!r}: HTTP {t.status} {t.body}" for t in honest if not t.answered]
@@ -227,7 +231,7 @@ def test_enumeration_and_injection_under_load_reveal_nothing(
     print(
         f"\nenumeration under load: {len(attack)} attack turns ({len(answered_attacks)} answered,"
         f" {len(stopped)} refused with 429), {len(honest)} honest turns, {elapsed:.1f} s;"
-        f" attack p50 {_p50(answered_attacks):.2f} s (checked guesses: real orders"
+        f" attack p50 {_p50(answered_attacks):.2f} s (the stranger's checked guesses: real orders"
         f" {_p50(_real(walks, facts)):.2f} s, unknown {_p50(_real(walks, facts, True)):.2f} s),"
         f" honest p50"
         f" {_p50(honest):.2f} s; errors: {len(failed)}"
@@ -293,16 +297,18 @@ async def _customer_walks_other_orders(
     gateways: list[str], turns: list[Turn], unknown: list[str]
 ) -> None:
     """(b) A real customer's email, in one conversation, tries three of everyone else's orders
-    and then their own, which the conversation's spent attempts refuse; then everyone else's
-    orders (and some unknown numbers), each in a new conversation."""
+    and then their own, which the conversation's spent attempts refuse (its answer is searched
+    with every other: asked again, the bot may hand over instead of repeating the limit);
+    then everyone else's orders (and some unknown numbers), each in a new conversation."""
     others = [number for number in TARGETS if number not in CUSTOMER_OWN_ORDERS]
     async with Address("customer", "198.51.100.12", gateways, turns) as customer:
         conversation = new_conversation("customer-limit")
-        for number in [*others[:3], OTHER_CUSTOMER_ORDER]:
-            own = await customer.say(
-                conversation, f"where is order {number}? email {OTHER_CUSTOMER_EMAIL}"
-            )
-        assert LIMIT_REACHED in _texts(own.body), own.body
+        spent = [
+            await customer.say(conversation, f"where is order {n}? email {OTHER_CUSTOMER_EMAIL}")
+            for n in [*others[:3], OTHER_CUSTOMER_ORDER]
+        ]
+        assert LIMIT_REACHED in _texts(spent[2].body), spent[2].body
+        assert spent[3].answered, spent[3].body
         for number in _interleave(others, unknown[:4]):
             text = f"where is order {number}? email {OTHER_CUSTOMER_EMAIL}"
             await customer.say(new_conversation("walk-customer"), text)
@@ -410,8 +416,9 @@ def _texts(body: dict[str, Any]) -> str:
 
 
 def _real(walks: list[Turn], facts: dict[str, OrderFacts], unknown: bool = False) -> list[Turn]:
-    """The guesses at real (or unknown) orders that were checked: a timing oracle's sample."""
-    checked = [t for t in walks if NOT_VERIFIED in _texts(t.body)]
+    """The stranger's guesses at real (or unknown) orders that were checked (same pace, same
+    email): a timing oracle's sample."""
+    checked = [t for t in walks if t.who == "stranger" and NOT_VERIFIED in _texts(t.body)]
     return [t for t in checked if (_number_in(t.text) in facts) != unknown]
 
 
