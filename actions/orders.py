@@ -5,7 +5,9 @@
 anything about the order is said (status here, refunds in ``refunds.py``). A
 failed check gives the same answer whether the order is unknown or the email is
 wrong, and after ``MAX_VERIFICATION_FAILURES`` the form ends and the shopper is
-offered a person.
+offered a person. Failures are also counted per address across conversations
+(``actions.verification_limits``): over that limit, a new conversation starts
+out of attempts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from actions import resources
 from actions.escalation import hand_over_after_failure
 from actions.form_turns import is_activation, is_fresh_answer, latest_text
 from actions.order_messages import describe_order, is_late
+from actions.verification_limits import client_ip
 from aisle.order_source import (
     OrderSourceError,
     OrderView,
@@ -137,6 +140,14 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         return []
     if _failures(tracker) >= MAX_VERIFICATION_FAILURES:  # out of attempts: no more guesses
         return [SlotSet("order_number", None), SlotSet("order_email", None)]
+    address = client_ip(tracker)
+    if not resources.verification_limiter().allows(address):
+        logger.info("Order verification refused: too many failures from this address")
+        return [
+            SlotSet("verification_failures", float(MAX_VERIFICATION_FAILURES)),
+            SlotSet("order_number", None),
+            SlotSet("order_email", None),
+        ]
     try:
         owns_order = resources.order_source().verify_owner(number, email)
     except OrderSourceError:
@@ -148,6 +159,7 @@ def _verify_ownership(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             SlotSet("verified_order", number),
             SlotSet("verified_email", normalise_email(email)),
         ]
+    resources.verification_limiter().record_failure(address)
     failures = _failures(tracker) + 1
     logger.info("Order verification failed (%d of %d)", failures, MAX_VERIFICATION_FAILURES)
     if failures < MAX_VERIFICATION_FAILURES:

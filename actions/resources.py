@@ -13,6 +13,7 @@ import os
 import threading
 from functools import lru_cache
 
+from actions.verification_limits import VerificationLimiter
 from aisle.order_source import OrderSource, SqlOrderSource
 from aisle.purchase_history import PurchaseCache
 from aisle.settings import get_settings
@@ -32,6 +33,11 @@ def order_source() -> OrderSource:
 def purchase_cache() -> PurchaseCache:
     """Every order line, read again at most once a minute, for the recommendations."""
     return PurchaseCache(ttl_seconds=60.0)
+
+
+@lru_cache(maxsize=1)
+def verification_limiter() -> VerificationLimiter:
+    return VerificationLimiter(get_settings())
 
 
 def catalog_index() -> CatalogIndex:
@@ -54,6 +60,7 @@ def reset() -> None:
     """Forgets loaded objects, so the next use reads the current settings (tests)."""
     order_source.cache_clear()
     purchase_cache.cache_clear()
+    verification_limiter.cache_clear()
     with _index_lock:
         _load_catalog_index.cache_clear()
 

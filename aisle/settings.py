@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     rate_limit_login_failures_ip: str = Field(
         default="20/15 minutes", description="Failed agent sign-ins per IP before a pause."
     )
+    rate_limit_verification_failures_ip: str = Field(
+        default="20/hour",
+        description=(
+            "Failed order checks (order number and email that do not match) from one IP "
+            "address, all conversations together; over it every order check is refused."
+        ),
+    )
     rate_limit_exempt_ips: str = Field(
         default="127.0.0.1,::1",
         description=(

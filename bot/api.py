@@ -82,7 +82,9 @@ async def post_message(
     body = await _read_body(request, max_frame_bytes(settings.max_message_chars))
     message = parse_shopper_message(body, settings.max_message_chars)
     await limited(limiter.check_message(conversation_id, client_ip(request)))
-    result = await relay.shopper_turn(conversation_id, message, channel="http")
+    result = await relay.shopper_turn(
+        conversation_id, message, channel="http", client_ip=client_ip(request)
+    )
     handoff = result.handoff or await relay.current_envelope(conversation_id)
     answers = result.answers
     if handoff is None:  # with a person on the chat, silence from the bot is expected

@@ -126,15 +126,22 @@ def _chat_error(error: ErrorDetails) -> ChatError:
 
 
 async def relay(
-    rasa: RasaPool, conversation_id: str, message: ShopperMessage, channel: Channel
+    rasa: RasaPool,
+    conversation_id: str,
+    message: ShopperMessage,
+    channel: Channel,
+    client_ip: str | None = None,
 ) -> list[BotMessage]:
     """Sends the shopper's message to Rasa and returns the bot's answers.
 
     Shopper-supplied metadata travels under ``client``, so the top-level keys
     stay the gateway's own and actions can trust them (e.g. a signed-in
-    customer, once the gateway has auth).
+    customer, once the gateway has auth). ``client_ip`` is one: the order check
+    counts its failures per address (``actions.verification_limits``).
     """
     metadata: dict[str, Any] = {"channel": channel, "client": message.metadata}
+    if client_ip:
+        metadata["client_ip"] = client_ip
     if message.message_id:  # the widget's own id, so a resent message is recognised
         metadata[MESSAGE_ID_KEY] = message.message_id
     if message.context is not None:  # checked by PageContext

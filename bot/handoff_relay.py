@@ -72,16 +72,23 @@ class HandoffRelay:
     # --- shopper side -------------------------------------------------------
 
     async def shopper_turn(
-        self, conversation_id: str, message: ShopperMessage, channel: Channel
+        self,
+        conversation_id: str,
+        message: ShopperMessage,
+        channel: Channel,
+        client_ip: str | None = None,
     ) -> TurnResult:
-        """Runs one shopper message: to the bot, or to the person who has the chat."""
+        """Runs one shopper message: to the bot, or to the person who has the chat.
+
+        ``client_ip`` (the shopper's address) goes to Rasa with the message.
+        """
         stored = await self._record_if_handed_off(conversation_id, message.text)
         if stored is not None:
             handoff, live = stored
             await self._record_in_rasa(conversation_id, message, channel)
             await self._tell_agents(handoff, live)
             return TurnResult(answers=[])
-        answers = await relay(self.rasa, conversation_id, message, channel)
+        answers = await relay(self.rasa, conversation_id, message, channel, client_ip)
         started = await self._open_handoff(conversation_id)
         if started is None:
             return TurnResult(answers=answers)

@@ -238,7 +238,9 @@ async def _turn(
         return
     await _send(websocket, TypingEnvelope(on=True))
     try:
-        result = await relay.shopper_turn(conversation_id, message, channel="websocket")
+        result = await relay.shopper_turn(
+            conversation_id, message, channel="websocket", client_ip=client_ip(websocket)
+        )
     except ChatError as exc:
         await _send(websocket, _about(exc.envelope(), message.message_id))
     except Exception:

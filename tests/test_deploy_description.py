@@ -43,6 +43,17 @@ def test_the_gateway_routes_over_every_rasa_replica_and_actions_resolve() -> Non
         assert urlparse(str(environment["AISLE_ACTION_ENDPOINT_URL"])).hostname in services
 
 
+def test_the_action_servers_count_failed_order_checks_in_the_gateways_redis() -> None:
+    """Otherwise each action server counts an address's failed checks on its own."""
+    services = _compose()
+    actions_env, gateway_env = (
+        services["actions"]["environment"],
+        services["gateway"]["environment"],
+    )
+    assert isinstance(actions_env, dict) and isinstance(gateway_env, dict)
+    assert actions_env["AISLE_REDIS_URL"] == gateway_env["AISLE_REDIS_URL"]
+
+
 def test_the_gateway_reads_the_tracker_store_the_replicas_write() -> None:
     """The review page and the dashboard look at the same conversations Rasa stored."""
     services = _compose()

@@ -207,9 +207,22 @@ def test_http_message_is_relayed_and_answers_returned(
         {
             "sender": CONVERSATION,
             "message": "rain jacket",
-            "metadata": {"channel": "http", "client": {"page": "/"}},
+            "metadata": {"channel": "http", "client": {"page": "/"}, "client_ip": "testclient"},
         }
     ]
+
+
+def test_the_shopper_cannot_set_the_address_the_order_check_counts(
+    client: TestClient, fake_rasa: FakeRasa
+) -> None:
+    """The gateway's ``client_ip`` is the connection's; a shopper's own stays under ``client``."""
+    client.post(
+        f"/api/conversations/{CONVERSATION}/messages",
+        json={"text": "10001", "metadata": {"client_ip": "203.0.113.9"}},
+    )
+    metadata = fake_rasa.requests[0]["metadata"]
+    assert metadata["client_ip"] == "testclient"
+    assert metadata["client"] == {"client_ip": "203.0.113.9"}
 
 
 def test_websocket_turn_sends_typing_and_bot_messages(
@@ -228,7 +241,11 @@ def test_websocket_turn_sends_typing_and_bot_messages(
         },
     ]
     assert len(fake_rasa.requests[0]["metadata"].pop("message_id")) == 32
-    assert fake_rasa.requests[0]["metadata"] == {"channel": "websocket", "client": {}}
+    assert fake_rasa.requests[0]["metadata"] == {
+        "channel": "websocket",
+        "client": {},
+        "client_ip": "testclient",
+    }
 
 
 def test_product_cards_pass_through_with_unsafe_urls_removed(

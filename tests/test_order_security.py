@@ -13,14 +13,19 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from action_trackers import form_tracker, run_action, said
+from order_attacks import leaks, order_facts, orders_digest, unknown_order_numbers
 from sqlalchemy import func, select
 
 from actions.order_changes import ValidateOrderChangeForm
+from actions.order_messages import describe_order
 from actions.returns import ValidateReturnForm
 from aisle.database import session_scope
 from aisle.demo.personas import DEMO_CUSTOMER_EMAIL, DEMO_ORDERS, OTHER_CUSTOMER_ORDER
 from aisle.models import Order, ReturnRequest
+from aisle.order_source import SqlOrderSource
+from aisle.settings import PROJECT_ROOT
 from aisle.stack import Stack
 
 NOT_VERIFIED = "I couldn't find an order with that number and email address."
@@ -213,3 +218,52 @@ def test_very_long_messages_are_refused_clearly_and_lose_nothing(stack: Stack) -
         # The conversation goes on where it was: the order form still asks.
         follow_up = client.post(url, json={"text": "10002"})
         assert follow_up.status_code == 200
+
+
+ATTACKED = [str(number) for number in range(10001, 10025)]
+"""The orders tests/test_production_failover.py's attackers walk."""
+ANSWERS_TO_STRANGERS = [
+    "utter_order_not_verified",
+    "utter_verification_limit",
+    "utter_ask_order_number",
+    "utter_ask_order_email",
+    "utter_order_lookup_failed",
+    "utter_shipping_policy",
+]
+
+
+def test_the_leak_search_finds_every_order_answer_and_no_answer_to_a_stranger(
+    demo_shop: dict[str, Any],
+) -> None:
+    """The search the enumeration test relies on: each attacked order's own answer (what a
+    verified shopper reads) is caught, and the answers anyone may get are not."""
+    url = str(demo_shop["database_url"])
+    facts = order_facts(url, ATTACKED)
+    assert sorted(facts) == ATTACKED
+    source = SqlOrderSource(url)
+    for number in ATTACKED:
+        order = source.get_order(number)
+        assert order is not None
+        body = {"messages": [{"text": describe_order(order)}], "handoff": None}
+        own = leaks(body, [facts[number]])
+        assert any(value.startswith(f"{number}: ") for value in own), (number, own)
+        assert facts[number].tracking_numbers or not order.shipments
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    fixed = [{"messages": responses[name], "handoff": None} for name in ANSWERS_TO_STRANGERS]
+    hints = ["Order numbers have 5 digits, like 10482.", "That doesn't look like an email address"]
+    fixed.append({"messages": [{"text": hint} for hint in hints], "handoff": None})
+    assert not [found for body in fixed if (found := leaks(body, facts.values()))]
+
+
+def test_unknown_order_numbers_are_unused_and_the_digest_sees_a_change(
+    writable_demo_shop: str,
+) -> None:
+    unknown = unknown_order_numbers(writable_demo_shop, 40)
+    assert len(unknown) == 40 and all(len(number) == 5 for number in unknown)
+    assert not order_facts(writable_demo_shop, unknown)
+    before = orders_digest(writable_demo_shop)
+    with session_scope(writable_demo_shop) as session:
+        order = session.scalar(select(Order).where(Order.number == ATTACKED[-1]))
+        assert order is not None
+        order.shipping_postcode = "00000"
+    assert orders_digest(writable_demo_shop) != before
