@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
 from aisle.settings import get_settings
+
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Runs an action's coroutine to its end, also while Playwright's loop runs in this thread.
+
+    The session's browser fixture (sync Playwright) keeps an event loop running in
+    the main thread once a browser test has run, and ``asyncio.run`` refuses to
+    start inside one: the coroutine then runs in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def reset_settings() -> None:
@@ -47,7 +66,7 @@ def run_action(
 ) -> tuple[dict[str, Any], CollectingDispatcher]:
     """Runs ``action``; returns the slots it set (last value wins) and what it said."""
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    events = run_sync(action.run(dispatcher, tracker, domain))
     slots = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
     return slots, dispatcher
 

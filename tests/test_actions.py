@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from action_trackers import form_tracker, run_action
+from action_trackers import form_tracker, run_action, run_sync
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -59,7 +58,7 @@ def tracker(
 
 
 def run(action: Any, dispatcher: CollectingDispatcher, current: Tracker) -> list[dict[str, Any]]:
-    return asyncio.run(action.run(dispatcher, current, DOMAIN))
+    return run_sync(action.run(dispatcher, current, DOMAIN))
 
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -111,7 +110,7 @@ def test_badly_formed_values_get_a_hint(shop_env: str) -> None:
 def test_third_failure_ends_the_form() -> None:
     dispatcher = CollectingDispatcher()
     current = tracker(slots={"verification_failures": 3.0}, active_loop="verify_order_form")
-    required = asyncio.run(
+    required = run_sync(
         ValidateVerifyOrderForm().required_slots(
             ["order_number", "order_email"], dispatcher, current, DOMAIN
         )

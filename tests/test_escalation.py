@@ -8,14 +8,13 @@ gateway in tests/test_escalation_stack.py.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from action_trackers import reset_settings
+from action_trackers import reset_settings, run_sync
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -69,7 +68,7 @@ def said(text: str, intent: str = "out_of_scope") -> Tracker:
 
 def run(action_: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], CollectingDispatcher]:
     dispatcher = CollectingDispatcher()
-    return asyncio.run(action_.run(dispatcher, tracker, {})), dispatcher
+    return run_sync(action_.run(dispatcher, tracker, {})), dispatcher
 
 
 def followups(events: list[dict[str, Any]]) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from action_trackers import form_tracker, run_action, said
+from action_trackers import form_tracker, run_action, run_sync, said
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -36,7 +35,7 @@ def stored_order(url: str, number: str) -> Order:
 
 
 def test_an_address_change_asks_for_the_address_then_a_yes(writable_demo_shop: str) -> None:
-    required = asyncio.run(
+    required = run_sync(
         ValidateOrderChangeForm().required_slots(
             DOMAIN["forms"]["order_change_form"]["required_slots"],
             CollectingDispatcher(),

@@ -7,13 +7,12 @@ order 10001's jacket not to be on a return yet.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import action_trackers
 import pytest
-from action_trackers import reset_settings, run_action
+from action_trackers import reset_settings, run_action, run_sync
 from action_trackers import said as texts
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -115,7 +114,7 @@ def test_an_exchange_asks_for_the_variant_then_reads_it(writable_demo_shop: str)
     )
     assert slots["return_resolution"] == "exchange"
     asking = form_tracker({**answered, "return_resolution": "exchange"})
-    required = asyncio.run(
+    required = run_sync(
         ValidateReturnForm().required_slots(
             DOMAIN["forms"]["return_form"]["required_slots"], CollectingDispatcher(), asking, DOMAIN
         )

@@ -7,12 +7,12 @@ the shop database, not written into the test.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from action_trackers import run_sync
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def turn(
         latest_action_name="action_listen",
     )
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    events = run_sync(action.run(dispatcher, tracker, {}))
     after = dict(slots or {})
     after.update({event["name"]: event["value"] for event in events if event["event"] == "slot"})
     return after, dispatcher.messages

@@ -3,13 +3,12 @@ a new conversation per guess no longer gets around the per-conversation limit.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
-from action_trackers import reset_settings
+from action_trackers import reset_settings, run_sync
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -62,7 +61,7 @@ def check(number: str, email: str, ip: str | None) -> tuple[dict[str, Any], list
         latest_action_name="action_listen",
     )
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateVerifyOrderForm().run(dispatcher, tracker, DOMAIN))
+    events = run_sync(ValidateVerifyOrderForm().run(dispatcher, tracker, DOMAIN))
     set_slots = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
     return set_slots, [str(message.get("response")) for message in dispatcher.messages]
 
