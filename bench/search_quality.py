@@ -165,14 +165,13 @@ def compare_builds(products_file: Path) -> None:
         build_s, build_load = time.perf_counter() - started, os.getloadavg()[0]
         print(f"CatalogIndex.build: {len(texts) / build_s:.0f} products/s (load {build_load:.1f})")
         fp32 = built.save(Path(work) / "built") / ONNX_FILE
-        int8 = quantize_int8(fp32, Path(work) / "int8.onnx")
+        int8 = quantize_int8(fp32, Path(work) / "int8.onnx", signed=True)
         query_encoder = OnnxEncoder(fp32)  # the serving path: fp32, 1 thread, for every row
         runs: dict[str, tuple[np.ndarray, float, float]] = {}
         ort = f"onnxruntime {{}} {BUILD_THREADS} threads, {{}} pieces"
         candidates: dict[str, Callable[[], np.ndarray]] = {
             "before: torch fp32, 256 pieces": lambda: encode(texts, encoder=model),
             TORCH_128: lambda: encode(texts, encoder=model, max_tokens=DOCUMENT_TOKENS),
-            ort.format("fp32", 256): lambda: _onnx(fp32, 256, texts),
             ort.format("fp32", DOCUMENT_TOKENS): lambda: _onnx(fp32, DOCUMENT_TOKENS, texts),
             ort.format("int8", DOCUMENT_TOKENS): lambda: _onnx(int8, DOCUMENT_TOKENS, texts),
         }

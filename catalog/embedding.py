@@ -62,14 +62,14 @@ DocumentPrecision = Literal["fp32", "int8"]
 
 DOCUMENT_PRECISION: DocumentPrecision = "int8"
 """Weights the products are embedded with; queries are always encoded in fp32. int8 (dynamic,
-per channel) embedded the 2,200 demo products ~2.5x faster than fp32 on onnxruntime, at cosine
-0.988 (worst) / 0.994 (mean) to sentence-transformers' fp32 vectors, with dense and hybrid
-NDCG@10 within 0.001 on the generated queries and higher on the paraphrases
+per channel, signed weights) embedded the 2,200 demo products ~3x faster than fp32 on
+onnxruntime, at cosine 0.985 (worst) / 0.994 (mean) to sentence-transformers' fp32 vectors;
+dense and hybrid NDCG@10 equal or higher on both query sets, recall@50 within 0.002
 (``bench/search_quality.py --builds``, README)."""
 
 MIN_DOCUMENT_COSINE: dict[DocumentPrecision, float] = {"fp32": MIN_COSINE, "int8": 0.98}
 """Lowest cosine to sentence-transformers' vector a checked product may have, per precision
-(int8: below the worst of the 2,200 demo products, 0.988)."""
+(int8: below the worst of the 2,200 demo products, 0.985)."""
 
 TORCH_EMBEDDER = "sentence-transformers torch"
 """``meta.json``'s ``embedder`` for products embedded by sentence-transformers (and for
@@ -121,7 +121,9 @@ def embed_products(
     onnx_path: Path | None = None
     try:
         onnx_path = export_onnx(model, folder / ONNX_FILE)
-        graph = onnx_path if precision == "fp32" else quantize_int8(onnx_path, folder / "int8.onnx")
+        graph = onnx_path
+        if precision == "int8":
+            graph = quantize_int8(onnx_path, folder / "int8.onnx", signed=True)
         vectors = _embed_onnx(graph, texts, batch_size, show_progress)
         _check_against(model, texts, vectors, MIN_DOCUMENT_COSINE[precision])
         embedder = onnx_embedder(precision)

@@ -146,9 +146,16 @@ def _quantized_if_faithful(model: SentenceTransformer, raw: Path, target: Path) 
     return target
 
 
-def quantize_int8(source: Path, target: Path) -> Path:
-    """Writes ``source`` with int8 weights (onnxruntime dynamic quantization, per channel,
-    unsigned) to ``target``; activations are quantized per batch at run time.
+def quantize_int8(source: Path, target: Path, *, signed: bool = False) -> Path:
+    """Writes ``source`` with int8 weights (onnxruntime dynamic quantization, per channel)
+    to ``target``; activations are quantized per batch at run time.
+
+    Args:
+        source: The fp32 graph.
+        target: Where the int8 graph goes.
+        signed: Signed weights: onnxruntime runs them with the CPU's unsigned x signed
+            int8 kernels (VNNI here), ~2.5x faster than unsigned weights on the demo
+            products; unsigned ones are what the query check above was measured with.
 
     Returns:
         ``target``.
@@ -156,7 +163,8 @@ def quantize_int8(source: Path, target: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     started = time.perf_counter()
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QUInt8, per_channel=True)
+    weights = QuantType.QInt8 if signed else QuantType.QUInt8
+    quantize_dynamic(str(source), str(target), weight_type=weights, per_channel=True)
     logger.info("quantized %s to int8 in %.1fs", source.name, time.perf_counter() - started)
     return target
 
