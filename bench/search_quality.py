@@ -7,30 +7,45 @@ no typo correction (the plain sentence-transformers + flat FAISS pipeline).
 
     .venv/bin/python bench/search_quality.py [--index var/index] [--json]
     .venv/bin/python bench/search_quality.py --sets    # generated / paraphrase / both, tuned
+    .venv/bin/python bench/search_quality.py --builds  # build embedding paths: speed, quality
 
 ``--sets`` adds the hand-written paraphrase set (shoppers' words, not the
 catalog's: bench/query_set.py PARAPHRASES). Each set is split into a tuning third
 and a held-out two thirds (:func:`bench.query_set.split`); the dense share of
 the fusion is chosen on the tuning queries of both sets together and every figure
 is reported on the held-out queries only.
+
+``--builds`` embeds the demo products by each candidate path of the index build
+(sentence-transformers torch at 256 and 128 word pieces, the exported graph on
+onnxruntime fp32 and int8, and ``CatalogIndex.build`` itself), times each, and
+scores dense and hybrid search on both query sets (all queries, dense share 0.5)
+with the same fp32 ONNX query encoder, so only the product vectors differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
+
 import catalog.index
 from bench.query_set import make_paraphrases, make_queries, read_products, split
-from catalog import CatalogIndex
+from catalog import CatalogIndex, encode, load_encoder, product_text, read_products_jsonl
+from catalog.dense import DenseIndex
+from catalog.encoder import DOCUMENT_TOKENS
 from catalog.evaluation import ndcg_at_k, recall_at_k
 from catalog.index import SearchOptions
+from catalog.onnx_encoder import BUILD_THREADS, ONNX_FILE, OnnxEncoder, quantize_int8
 
 CONFIGS: dict[str, SearchOptions] = {
     "baseline (dense, no filters, no typo fix)": SearchOptions(
@@ -132,6 +147,92 @@ def report_sets(index: CatalogIndex, products: list) -> None:
             )
 
 
+TORCH_128 = f"torch fp32, {DOCUMENT_TOKENS} pieces"
+"""The reference the other candidates' vectors are compared with (sentence-transformers)."""
+
+
+def compare_builds(products_file: Path) -> None:
+    """Embeds the demo catalog by each build candidate; prints speed, fidelity and quality."""
+    products = read_products_jsonl(products_file)
+    texts = [product_text(p) for p in products]
+    dicts = read_products(products_file)
+    sets = {"generated": make_queries(dicts), "paraphrase": make_paraphrases(dicts)}
+    model = load_encoder()
+    encode(texts[:64], encoder=model)  # warm-up: the first batch pays for lazy set-up
+    with tempfile.TemporaryDirectory() as work:
+        started = time.perf_counter()
+        built = CatalogIndex.build(products, encoder=model, show_progress=False)
+        build_s, build_load = time.perf_counter() - started, os.getloadavg()[0]
+        print(f"CatalogIndex.build: {len(texts) / build_s:.0f} products/s (load {build_load:.1f})")
+        fp32 = built.save(Path(work) / "built") / ONNX_FILE
+        int8 = quantize_int8(fp32, Path(work) / "int8.onnx", signed=True)
+        query_encoder = OnnxEncoder(fp32)  # the serving path: fp32, 1 thread, for every row
+        runs: dict[str, tuple[np.ndarray, float, float]] = {}
+        ort = f"onnxruntime {{}} {BUILD_THREADS} threads, {{}} pieces"
+        candidates: dict[str, Callable[[], np.ndarray]] = {
+            "before: torch fp32, 256 pieces": lambda: encode(texts, encoder=model),
+            TORCH_128: lambda: encode(texts, encoder=model, max_tokens=DOCUMENT_TOKENS),
+            ort.format("fp32", DOCUMENT_TOKENS): lambda: _onnx(fp32, DOCUMENT_TOKENS, texts),
+            ort.format("int8", DOCUMENT_TOKENS): lambda: _onnx(int8, DOCUMENT_TOKENS, texts),
+        }
+        for name, embed in candidates.items():
+            runs[name] = _timed(embed, len(texts))
+            print(f"{name}: {runs[name][1]:.0f} products/s (load {runs[name][2]:.1f})", flush=True)
+        vectors = np.vstack([built._dense.reconstruct(row) for row in range(len(built))])
+        runs[f"CatalogIndex.build ({built.meta.embedder}, export included)"] = (
+            vectors,
+            len(texts) / build_s,
+            build_load,
+        )
+        _print_builds(runs, products, sets, query_encoder)
+
+
+def _onnx(path: Path, max_tokens: int, texts: list[str]) -> np.ndarray:
+    encoder = OnnxEncoder(path, threads=BUILD_THREADS, max_tokens=max_tokens)
+    return encoder.encode(texts)
+
+
+def _timed(embed: Callable[[], np.ndarray], count: int) -> tuple[np.ndarray, float, float]:
+    """Vectors, products per second and the 1-minute load average when done."""
+    started = time.perf_counter()
+    vectors = embed()
+    return vectors, count / (time.perf_counter() - started), os.getloadavg()[0]
+
+
+def _print_builds(
+    runs: dict[str, tuple[np.ndarray, float, float]],
+    products: list,
+    sets: dict[str, list],
+    query_encoder: OnnxEncoder,
+) -> None:
+    before = next(iter(runs.values()))[0]
+    reference = runs[TORCH_128][0]
+    print(
+        f"{len(products)} products; queries: " + ", ".join(f"{n} {len(q)}" for n, q in sets.items())
+    )
+    print(
+        "| product vectors | products/s (load) | cosine to torch 128: min / mean "
+        "| to before: mean | "
+        + " | ".join(f"{n} {r} NDCG@10 / R@50" for n in sets for r in ("dense", "hybrid"))
+        + " |"
+    )
+    print("| --- " * (4 + 2 * len(sets)) + "|")
+    for name, (vectors, rate, at) in runs.items():
+        meta = catalog.index.IndexMeta("x", vectors.shape[1], len(products), "now")
+        index = CatalogIndex(DenseIndex.build(vectors), products, meta, encoder=query_encoder)
+        to_ref = (vectors * reference).sum(axis=1)
+        cells = []
+        for queries in sets.values():
+            for ranker in ("dense", "hybrid"):
+                row = evaluate(index, queries, RANKERS[ranker])
+                cells.append(f"{row['ndcg@10']:.3f} / {row['recall@50']:.3f}")
+        print(
+            f"| {name} | {rate:.0f} ({at:.1f}) | {to_ref.min():.4f} / {to_ref.mean():.4f} "
+            f"| {(vectors * before).sum(axis=1).mean():.4f} | " + " | ".join(cells) + " |",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=Path("var/index"))
@@ -139,7 +240,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--by-template", action="store_true", help="NDCG@10 per query template")
     parser.add_argument("--sets", action="store_true", help="generated / paraphrase / both")
+    parser.add_argument("--builds", action="store_true", help="build embedding candidates")
     args = parser.parse_args()
+    if args.builds:
+        compare_builds(args.products)
+        return
     if args.sets:
         index = CatalogIndex.load(args.index)
         report_sets(index, read_products(args.products))

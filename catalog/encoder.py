@@ -18,17 +18,19 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from catalog.onnx_encoder import OnnxEncoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from catalog.onnx_encoder import OnnxEncoder
     from catalog.products import CatalogProduct
 
 __all__ = [
+    "DOCUMENT_TOKENS",
     "EMBEDDING_DIM",
     "MODEL_NAME",
     "embedding_dimension",
@@ -45,6 +47,15 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 EMBEDDING_DIM = 384
 """Vector size of :data:`MODEL_NAME`."""
+
+DOCUMENT_TOKENS = 128
+"""Word pieces embedded per product: the length all-MiniLM-L6-v2 was trained at (its packaged
+``tokenizer.json`` truncates there). The sentence-transformers config says 256: positions the
+model was not trained on, at up to twice the cost of a text. The demo's product texts are 41-118
+pieces, so for them the two agree; a shop with long descriptions gets the trained length."""
+
+LEGACY_DOCUMENT_TOKENS = 256
+"""What indexes built before :data:`DOCUMENT_TOKENS` embedded (sentence-transformers' default)."""
 
 _encoders: dict[str, SentenceTransformer] = {}
 _encoders_lock = threading.Lock()
@@ -108,8 +119,9 @@ def embedding_dimension(encoder: SentenceTransformer | OnnxEncoder) -> int:
 def product_text(product: CatalogProduct) -> str:
     """Returns the text embedded for ``product``.
 
-    Title and brand come first because the model reads at most 256 word pieces
-    and cuts the rest: a long description must not push them out.
+    Title and brand come first because products are embedded at
+    :data:`DOCUMENT_TOKENS` word pieces and the rest is cut: a long description
+    must not push them out.
     """
     parts = [product.title]
     if product.brand:
@@ -129,6 +141,7 @@ def encode(
     show_progress: bool = False,
     *,
     encoder: SentenceTransformer | OnnxEncoder | None = None,
+    max_tokens: int | None = None,
 ) -> np.ndarray:
     """Embeds ``texts`` as unit-length float32 rows, so inner product is cosine.
 
@@ -138,6 +151,8 @@ def encode(
         show_progress: Draw a progress bar on stderr.
         encoder: Model to use (sentence-transformers, or the ONNX export of it);
             the shared CPU torch encoder when omitted.
+        max_tokens: Word pieces kept per text (:data:`DOCUMENT_TOKENS` for products);
+            the encoder's own limit when omitted (256 for this model: queries).
 
     Returns:
         A C-contiguous ``(len(texts), dim)`` float32 array.
@@ -147,11 +162,20 @@ def encode(
     model = encoder if encoder is not None else load_encoder()
     if len(texts) == 0:
         return np.empty((0, embedding_dimension(model)), dtype=np.float32)
+    length: dict[str, Any] = {}
+    if max_tokens is not None:
+        # Per call, so the shared model's own max_seq_length is never changed.
+        length = (
+            {"max_tokens": max_tokens}
+            if isinstance(model, OnnxEncoder)
+            else {"processing_kwargs": {"text": {"max_length": max_tokens}}}
+        )
     vectors = model.encode(
         list(texts),
         batch_size=batch_size,
         show_progress_bar=show_progress,
         convert_to_numpy=True,
         normalize_embeddings=True,
+        **length,
     )
     return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -11,10 +11,11 @@ A saved index is a folder of four files:
 - ``index.faiss``: the serialised FAISS index (flat, or IVF for large catalogs);
 - ``ids.json``: the product ids, in row order;
 - ``products.jsonl``: the products (attributes for filters, text for BM25), in row order;
-- ``meta.json``: model name, dimension, count, index kind, build time and format version;
-- ``encoder.onnx``: the query encoder exported from the build's model
-  (:mod:`catalog.onnx_encoder`), so serving encodes queries without torch. It is
-  optional: an index without it still searches, through torch, and says so in the log.
+- ``meta.json``: model name, dimension, count, index kind, build time, format version, the
+  word pieces each product was embedded at and what embedded it (:mod:`catalog.embedding`);
+- ``encoder.onnx``: the build's model exported to ONNX (:mod:`catalog.onnx_encoder`),
+  which embedded the products and with which serving encodes queries without torch. It
+  is optional: an index without it still searches, through torch, and says so in the log.
 
 Each file is written to a temporary name and renamed into place, ``meta.json``
 last, and loading cross-checks the three, so a reader never silently mixes two
@@ -45,7 +46,21 @@ from pydantic import ValidationError
 
 from catalog.attributes import AttributeTable
 from catalog.dense import DenseIndex
-from catalog.encoder import MODEL_NAME, embedding_dimension, encode, load_encoder, product_text
+from catalog.embedding import (
+    DOCUMENT_PRECISION,
+    TORCH_EMBEDDER,
+    DocumentPrecision,
+    embed_products,
+)
+from catalog.encoder import (
+    DOCUMENT_TOKENS,
+    LEGACY_DOCUMENT_TOKENS,
+    MODEL_NAME,
+    embedding_dimension,
+    encode,
+    load_encoder,
+    product_text,
+)
 from catalog.errors import (
     CatalogError,
     IndexMismatchError,
@@ -111,7 +126,12 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class IndexMeta:
-    """What ``meta.json`` records about a build."""
+    """What ``meta.json`` records about a build.
+
+    ``max_seq_length`` (word pieces per product) and ``embedder`` came after format 2's
+    first files: a ``meta.json`` without them was built by sentence-transformers at 256
+    pieces, and loads as such; products upserted into it are embedded at its own length.
+    """
 
     model_name: str
     dimension: int
@@ -119,6 +139,8 @@ class IndexMeta:
     built_at: str
     kind: str = "flat"
     format_version: int = FORMAT_VERSION
+    max_seq_length: int = DOCUMENT_TOKENS
+    embedder: str = TORCH_EMBEDDER
 
 
 class CatalogIndex:
@@ -162,6 +184,7 @@ class CatalogIndex:
         self._meta = meta
         self._encoder: QueryEncoder | None = None
         self._onnx_path = onnx_path
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
         if encoder is not None:
             self._check_encoder(encoder)
             self._encoder = encoder
@@ -176,8 +199,14 @@ class CatalogIndex:
         show_progress: bool = True,
         model_name: str = MODEL_NAME,
         kind: str | None = None,
+        precision: DocumentPrecision = DOCUMENT_PRECISION,
     ) -> CatalogIndex:
         """Embeds ``products`` and indexes them.
+
+        The model is exported to ONNX first and the products are embedded with that graph
+        on onnxruntime, falling back to sentence-transformers with a logged reason
+        (:func:`catalog.embedding.embed_products`); :meth:`save` writes the export as the
+        index's query encoder.
 
         Args:
             products: Products with unique ids.
@@ -186,6 +215,8 @@ class CatalogIndex:
             show_progress: Draw a progress bar on stderr while embedding.
             model_name: Name recorded in ``meta.json``; pass it with a non-default encoder.
             kind: ``"flat"`` or ``"ivf"``; by default chosen by size (:func:`index_kind`).
+            precision: Weights the products are embedded with (the query encoder saved
+                with the index is fp32 either way).
 
         Raises:
             CatalogError: ``products`` is empty or repeats an id.
@@ -195,21 +226,27 @@ class CatalogIndex:
         _require_unique([product.id for product in products])
         model = encoder if encoder is not None else load_encoder()
         started = time.perf_counter()
-        vectors = encode(
+        workdir = tempfile.TemporaryDirectory(prefix="aisle-index-")
+        embedded = embed_products(
+            model,
             [product_text(product) for product in products],
+            Path(workdir.name),
             batch_size=batch_size,
             show_progress=show_progress,
-            encoder=model,
+            precision=precision,
         )
-        dense = DenseIndex.build(vectors, kind)
+        dense = DenseIndex.build(embedded.vectors, kind)
         meta = IndexMeta(
             model_name=model_name,
-            dimension=int(vectors.shape[1]),
+            dimension=int(embedded.vectors.shape[1]),
             count=len(products),
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             kind=dense.kind,
+            max_seq_length=DOCUMENT_TOKENS,
+            embedder=embedded.embedder,
         )
-        index = cls(dense, products, meta, encoder=model)
+        index = cls(dense, products, meta, encoder=model, onnx_path=embedded.onnx_path)
+        index._workdir = workdir  # holds the export until save() copies it
         logger.info("indexed %d products in %.1fs", len(index), time.perf_counter() - started)
         return index
 
@@ -523,7 +560,12 @@ class CatalogIndex:
         vectors = np.empty((len(products), self._meta.dimension), np.float32)
         if fresh:
             encoded = [texts[i] for i in fresh]
-            vectors[fresh] = encode(encoded, batch_size=batch_size, encoder=self.encoder)
+            vectors[fresh] = encode(
+                encoded,
+                batch_size=batch_size,
+                encoder=self.encoder,
+                max_tokens=self._meta.max_seq_length,
+            )
         for i, product in enumerate(products):
             if i not in set(fresh):
                 vectors[i] = self._dense.reconstruct(self._row_of[product.id])
@@ -609,8 +651,8 @@ class CatalogIndex:
         return directory
 
     def _save_onnx(self, target: Path) -> None:
-        """Writes the query encoder: copied from the folder this index was loaded from,
-        kept when that is ``target``, else exported from the torch model it was built with."""
+        """Writes the query encoder: copied from the build's export or the folder this index
+        was loaded from, kept when that is ``target``, else exported from the torch model."""
         source = self._onnx_path
         if source is not None and source.is_file():
             if source.resolve() != target.resolve():
@@ -621,6 +663,9 @@ class CatalogIndex:
                 built_with = load_encoder()
             export_onnx(built_with, target)
         self._onnx_path = target
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
 
     @classmethod
     def load(
@@ -738,6 +783,8 @@ def _read_meta(directory: Path) -> IndexMeta:
             built_at=str(raw["built_at"]),
             kind=str(raw.get("kind", "flat")),
             format_version=version,
+            max_seq_length=int(raw.get("max_seq_length", LEGACY_DOCUMENT_TOKENS)),
+            embedder=str(raw.get("embedder", TORCH_EMBEDDER)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexMismatchError(

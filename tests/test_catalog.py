@@ -37,6 +37,8 @@ from catalog import (
     product_text,
     read_products_jsonl,
 )
+from catalog.embedding import DOCUMENT_PRECISION, TORCH_EMBEDDER, onnx_embedder
+from catalog.encoder import DOCUMENT_TOKENS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -399,6 +401,32 @@ def test_load_refuses_an_index_that_does_not_fit(
 
     with pytest.raises(IndexMismatchError, match=message):
         CatalogIndex.load(tmp_path)
+
+
+def test_an_index_from_before_the_128_piece_builds_loads_and_upserts_at_its_own_256(
+    index: CatalogIndex, tmp_path: Path
+) -> None:
+    index.save(tmp_path)
+    meta_path = tmp_path / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["max_seq_length"] == DOCUMENT_TOKENS == 128
+    assert meta["embedder"] == onnx_embedder(DOCUMENT_PRECISION)
+    old = {key: value for key, value in meta.items() if key not in {"max_seq_length", "embedder"}}
+    meta_path.write_text(json.dumps(old))
+    long_text = " ".join(
+        ["Folding camp stool with a carry strap, steel legs and a canvas seat."] * 12
+    )
+    stool = CatalogProduct(id="stool-01", title="Camp Stool", description=long_text)
+
+    loaded = CatalogIndex.load(tmp_path)
+    loaded.upsert([stool])
+
+    assert loaded.meta.max_seq_length == 256
+    assert loaded.meta.embedder == TORCH_EMBEDDER
+    vector = loaded._dense.reconstruct(loaded._row_of["stool-01"])
+    at_256 = encode(product_text(stool), encoder=load_encoder())[0]
+    at_128 = encode(product_text(stool), encoder=load_encoder(), max_tokens=DOCUMENT_TOKENS)[0]
+    assert float(vector @ at_256) > 0.9999 > float(vector @ at_128)
 
 
 # --- CLI ----------------------------------------------------------------------------------

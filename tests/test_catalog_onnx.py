@@ -1,21 +1,32 @@
-"""The ONNX query encoder against the torch model it is exported from, on the demo catalog.
+"""The ONNX encoder against the torch model it is exported from, on the demo catalog.
 
-The index build writes ``encoder.onnx``; a loaded index encodes queries with it
-(no torch) and falls back to torch, saying so, when the file is missing. Vectors
-and top-10 lists must match torch's on the benchmark's real shopper queries.
+The index build exports ``encoder.onnx`` first and embeds the products with it
+(falling back to sentence-transformers, saying why, when it cannot); a loaded
+index encodes queries with it (no torch) and falls back to torch, saying so, when
+the file is missing. Vectors and top-10 lists must match torch's on the
+benchmark's real shopper queries and on real demo products.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.query_set import make_queries, read_products
-from catalog import CatalogIndex, encode, load_encoder, read_products_jsonl
+from catalog import CatalogIndex, CatalogProduct, encode, load_encoder, read_products_jsonl
+from catalog.embedding import (
+    DOCUMENT_PRECISION,
+    MIN_DOCUMENT_COSINE,
+    TORCH_EMBEDDER,
+    DocumentPrecision,
+    onnx_embedder,
+)
+from catalog.encoder import DOCUMENT_TOKENS, product_text
 from catalog.onnx_encoder import MIN_COSINE, ONNX_FILE, OnnxEncoder, export_onnx
 
 
@@ -94,3 +105,95 @@ def test_an_index_without_the_encoder_falls_back_to_torch_and_says_so(
     assert index.encoder is load_encoder()
     assert len(hits) == 3
     assert any(ONNX_FILE in record.getMessage() for record in caplog.records)
+
+
+LONG = 8
+"""Products of :func:`mixed_products` whose text runs past 128 word pieces (the first ones)."""
+
+
+@pytest.fixture(scope="module")
+def mixed_products(demo_shop: dict[str, Path | str]) -> list[CatalogProduct]:
+    """Real demo products (41-118 word pieces), copies with the description thrice (past
+    128) and copies without one: batches whose texts differ in length."""
+    products = read_products_jsonl(Path(demo_shop["products_file"]))[:24]
+    wordy = [p for p in products if p.description and len(p.description.split()) >= 30]
+    long = [
+        product.model_copy(
+            update={"id": product.id + "-long", "description": f"{product.description} " * 4}
+        )
+        for product in wordy[:LONG]
+    ]
+    assert len(long) == LONG
+    short = [
+        product.model_copy(update={"id": product.id + "-short", "description": ""})
+        for product in products[::3]
+    ]
+    return [*long, *products, *short]
+
+
+def _vectors(index: CatalogIndex) -> np.ndarray:
+    return np.vstack([index._dense.reconstruct(row) for row in range(len(index))])
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_build_embeds_products_with_onnx_as_sentence_transformers_does_at_128(
+    mixed_products: list[CatalogProduct], precision: DocumentPrecision
+) -> None:
+    index = CatalogIndex.build(
+        mixed_products, show_progress=False, batch_size=8, precision=precision
+    )
+    texts = [product_text(product) for product in mixed_products]
+    at_128 = encode(texts, encoder=load_encoder(), max_tokens=DOCUMENT_TOKENS)
+    at_256 = encode(texts, encoder=load_encoder())
+
+    assert index.meta.embedder == onnx_embedder(precision)
+    assert index.meta.max_seq_length == DOCUMENT_TOKENS == 128
+    cosines = (_vectors(index) * at_128).sum(axis=1)
+    assert cosines.min() >= MIN_DOCUMENT_COSINE[precision], texts[int(cosines.argmin())]
+    if precision == "fp32":
+        assert MIN_DOCUMENT_COSINE["fp32"] == MIN_COSINE == 0.99
+        # The long texts really were cut at 128 pieces: torch's 256-piece vectors differ.
+        assert (_vectors(index)[:LONG] * at_256[:LONG]).sum(axis=1).max() < 0.999
+
+
+def test_a_build_without_onnxruntime_embeds_with_sentence_transformers_and_says_why(
+    mixed_products: list[CatalogProduct],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
+    with caplog.at_level(logging.WARNING, logger="catalog.embedding"):
+        index = CatalogIndex.build(mixed_products, show_progress=False)
+    texts = [product_text(product) for product in mixed_products]
+    expected = encode(texts, encoder=load_encoder(), max_tokens=DOCUMENT_TOKENS)
+
+    assert index.meta.embedder == TORCH_EMBEDDER
+    assert index.meta.max_seq_length == DOCUMENT_TOKENS
+    np.testing.assert_allclose(_vectors(index), expected, atol=1e-5)
+    (warning,) = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "catalog.embedding" and r.levelno == logging.WARNING
+    ]
+    reason = warning.split("instead of onnxruntime: ")[1]
+    assert reason.startswith(("ImportError", "ModuleNotFoundError")), warning
+    assert "onnxruntime" in reason
+    title = mixed_products[LONG + 1].title  # its copies share the title
+    hit = index.search(title, k=1)[0]
+    assert (product := index.product(hit.product_id)) is not None and product.title == title
+
+
+def test_a_saved_build_records_what_embedded_it_and_upserts_alike(
+    mixed_products: list[CatalogProduct], tmp_path: Path
+) -> None:
+    CatalogIndex.build(mixed_products[:6], show_progress=False).save(tmp_path)
+    loaded = CatalogIndex.load(tmp_path)
+    added = mixed_products[10]
+
+    loaded.upsert([added])
+
+    assert loaded.meta.embedder == onnx_embedder(DOCUMENT_PRECISION)
+    assert loaded.meta.max_seq_length == DOCUMENT_TOKENS
+    vector = loaded._dense.reconstruct(loaded._row_of[added.id])
+    expected = encode(product_text(added), encoder=load_encoder(), max_tokens=DOCUMENT_TOKENS)
+    assert float(vector @ expected[0]) >= MIN_COSINE
