@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from actions.ordinals import ORDINALS
+
 __all__ = ["FollowUp", "Operation", "read_followup"]
 
 Operation = Literal["details", "compare", "similar", "complementary", "more", "refine"]
@@ -71,18 +73,6 @@ _CLEAR = {
     "brands": re.compile(r"\b(any|other|different) brands?\b"),
 }
 _THIS = re.compile(r"\b(this|it|this one|that one|that)\b")
-_ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "fifth": 4,
-    "5th": 4,
-}
 _ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b")
 _NUMBERED = re.compile(r"(?:\b(?:number|no\.?|option|item)\s*|#)(\d{1,2})\b")
 _BARE_NUMBER = re.compile(
@@ -141,8 +131,8 @@ def _positions(lowered: str, shown: int, *, numbers: bool) -> tuple[int, ...]:
     """
     found: list[tuple[int, int]] = []
     for match in _ORDINAL.finditer(lowered):
-        word = match.group(1)
-        position = shown - 1 if word == "last" else _ORDINALS[word]
+        position = ORDINALS[match.group(1)]
+        position = shown + position if position < 0 else position
         found.append((match.start(), position))
     for match in _NUMBERED.finditer(lowered):
         found.append((match.start(), int(match.group(1)) - 1))

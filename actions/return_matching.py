@@ -12,23 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from actions.ordinals import ORDINALS
 from aisle.order_source import ItemView
 from aisle.return_policy import Resolution
 from aisle.returns import ExchangeOption
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ALL = {"all", "everything", "both", "whole"}
-_ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "last": -1,
-}
 # Words that say nothing about which item is meant.
 _STOPWORDS = {
     "the",
@@ -181,7 +171,7 @@ def _items_named_by_words(said: list[str], items: Sequence[ItemView]) -> list[It
 
 def _item_at_position(said: list[str], items: Sequence[ItemView]) -> list[ItemView]:
     for word in said:
-        position = _ORDINALS.get(word)
+        position = ORDINALS.get(word)
         if position is None and word.isdigit() and len(word) <= 2:
             position = int(word) - 1
         if position is not None and -len(items) <= position < len(items):

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
-from widget_helpers import open_widget, say
+from widget_helpers import open_widget, say, serious_violations
 
 from aisle.stack import Stack
 
@@ -71,10 +70,4 @@ def test_search_refine_details_similar_and_compare_in_the_widget(
     expect(table.get_by_role("rowheader", name="Price")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "widget_search_compare.png"))
 
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []

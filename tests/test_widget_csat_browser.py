@@ -16,10 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from agent_helpers import AGENT_PASSWORD, add_agent
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 from sqlalchemy import select
-from widget_helpers import conversation_of, open_widget, say
+from widget_helpers import conversation_of, open_widget, say, serious_violations
 
 from aisle.database import session_scope
 from aisle.models import CsatRating
@@ -76,15 +75,6 @@ def ratings(stack: Stack, conversation: str) -> list[tuple[str, int, str | None]
             select(CsatRating).where(CsatRating.conversation_id == conversation)
         ).all()
         return [(row.trigger, row.rating, row.comment) for row in rows]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_goodbye_asks_for_a_rating_that_is_stored(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from aisle.stack import Stack
@@ -23,3 +24,13 @@ def conversation_of(page: Page) -> str:
     """The conversation id the widget keeps in the page's localStorage."""
     conversation: str = page.evaluate("localStorage.getItem('aisle.conversation_id')")
     return conversation
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
