@@ -14,6 +14,7 @@ import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -72,6 +73,18 @@ class Turn:
         context = metadata.get("page_context") or {}
         lines = context.get("cart") if isinstance(context, dict) else None
         return [str(line["product_id"]) for line in lines or [] if isinstance(line, dict)]
+
+    @cached_property
+    def shown_cards(self) -> list[Product]:
+        """The products of the cards shown, read once per turn (several steps need them)."""
+        return load_products(self.shown)
+
+    @cached_property
+    def constraints(self) -> SearchFilters:
+        """The price, colour, size, brand and category the words name, parsed once per turn."""
+        if self.text.startswith("/"):  # a button's payload names none
+            return SearchFilters()
+        return resources.catalog_index().parse(self.text).filters
 
     @property
     def focused(self) -> str | None:
@@ -139,7 +152,7 @@ def _named_card(turn: Turn) -> str | None:
     if not turn.shown or turn.text.startswith("/"):
         return None
     typed = set(_words(turn.text))
-    titles = {product.id: set(_words(product.title)) for product in load_products(turn.shown)}
+    titles = {product.id: set(_words(product.title)) for product in turn.shown_cards}
     shared = set.intersection(*titles.values()) if len(titles) > 1 else set()
     scores = {
         product_id: len({word for word in words - shared if len(word) > 2} & typed)
@@ -159,10 +172,9 @@ def _ask_which(turn: Turn, operation: str) -> list[EventType]:
     if not turn.shown:
         turn.dispatcher.utter_message(response="utter_ask_which_product")
         return []
-    products = load_products(turn.shown)
     buttons = [
         {"title": product.title, "payload": followup_payload(product.id, operation)}
-        for product in products
+        for product in turn.shown_cards
     ]
     turn.dispatcher.utter_message(text="Which one do you mean?", buttons=buttons)
     return []
@@ -303,7 +315,7 @@ def refine(turn: Turn) -> list[EventType]:
     if state is None:
         return _refine_without_search(turn)
     index = resources.catalog_index()
-    changes = index.parse(turn.text).filters
+    changes = turn.constraints
     query = search_query(turn.tracker)
     if query and changes.categories and changes.categories != state.filters.categories:
         return new_search(turn.dispatcher, query)  # "a tent under 50": another product
@@ -347,16 +359,14 @@ HANDLERS: dict[str, Callable[[Turn], list[EventType]]] = {
 
 def _names_constraint(turn: Turn) -> bool:
     """Whether the words name a price, colour, size or brand, or move the price."""
-    return bool(resources.catalog_index().parse(turn.text).filters) or (
-        turn.followup.price != "any" or bool(turn.followup.clear)
-    )
+    return bool(turn.constraints) or (turn.followup.price != "any" or bool(turn.followup.clear))
 
 
 def _apply_price_move(turn: Turn, filters: SearchFilters) -> SearchFilters:
     """ "Cheaper": under the middle price of the cards shown; "pricier": over it."""
     if turn.followup.price == "any":
         return filters
-    prices = [float(product.price) for product in load_products(turn.shown)]
+    prices = [float(product.price) for product in turn.shown_cards]
     if not prices:
         return filters
     middle = round(statistics.median(prices), 2)
@@ -381,11 +391,7 @@ def _lift(filters: SearchFilters, names: frozenset[str]) -> SearchFilters:
 
 def _similar_filters(turn: Turn, anchor: Product) -> SearchFilters:
     """Constraints on similar items: a colour or size named; cheaper / pricier than the anchor."""
-    wanted = (
-        resources.catalog_index().parse(turn.text).filters
-        if not turn.text.startswith("/")
-        else SearchFilters()
-    )
+    wanted = turn.constraints
     price = float(anchor.price)
     if turn.followup.price == "cheaper":
         wanted = replace(wanted, max_price=min(wanted.max_price or price, price) - 0.01)
