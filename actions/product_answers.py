@@ -13,8 +13,9 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from aisle.models import Product, ProductVariant
+from actions.shown_products import ShownProduct, ShownVariant
 from catalog.filters import Vocabulary, parse_query
 
 COMMON_COLOURS = frozenset(
@@ -44,7 +45,7 @@ COMMON_COLOURS = frozenset(
 )
 
 
-def answer_question(text: str, product: Product, vocabulary: Vocabulary) -> str | None:
+def answer_question(text: str, product: ShownProduct, vocabulary: Vocabulary) -> str | None:
     """Answers a colour and/or size question about ``product``; None when none is asked."""
     if text.startswith("/"):
         return None
@@ -63,7 +64,7 @@ def _common_colours(text: str) -> set[str]:
     return {"grey" if word == "gray" else word for word in words & COMMON_COLOURS}
 
 
-def _answer_colour(product: Product, colour: str, sizes: set[str]) -> str:
+def _answer_colour(product: ShownProduct, colour: str, sizes: set[str]) -> str:
     variants = [v for v in product.variants if v.colour.lower() == colour]
     name = colour.capitalize()
     if not variants:
@@ -79,7 +80,7 @@ def _answer_colour(product: Product, colour: str, sizes: set[str]) -> str:
     return f"Yes, the {product.title} comes in {name}: in stock in {_listing(stocked)}."
 
 
-def _answer_size(product: Product, sizes: set[str]) -> str:
+def _answer_size(product: ShownProduct, sizes: set[str]) -> str:
     variants = [v for v in product.variants if v.size in sizes]
     if not variants:
         offered = _listing(sorted({v.size for v in product.variants}))
@@ -92,7 +93,7 @@ def _answer_size(product: Product, sizes: set[str]) -> str:
     return f"Yes, size {_either(sizes)} of the {product.title} is in stock in {_listing(colours)}."
 
 
-def _sizes_in_stock(variants: list[ProductVariant]) -> list[str]:
+def _sizes_in_stock(variants: Sequence[ShownVariant]) -> list[str]:
     return [v.size for v in variants if v.stock > 0]
 
 

@@ -1,9 +1,10 @@
-"""Product cards, details and comparisons, read from the shop database.
+"""Product cards, details and comparisons of the products a shopper is shown.
 
 The index says which products; the database says what they cost and what is in
-stock now, so a card never shows a stale price. Every card carries the buttons
-"More like this" and "Details", whose payloads name the product, so a click needs
-no guessing about which card was meant.
+stock now (:func:`actions.shown_products.load_products` reads it on every call),
+so a card never shows a stale price. Every card carries the buttons "More like
+this" and "Details", whose payloads name the product, so a click needs no
+guessing about which card was meant.
 """
 
 from __future__ import annotations
@@ -12,28 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from aisle.database import session_scope
-from aisle.models import Product
+from actions.shown_products import ShownProduct
 
 FOLLOWUP_INTENT = "product_followup"
-
-
-def load_products(product_ids: Sequence[str]) -> list[Product]:
-    """Returns the products in the order of ``product_ids``, skipping ids the shop no longer has."""
-    if not product_ids:
-        return []
-    with session_scope() as session:
-        rows = session.scalars(
-            select(Product)
-            .where(Product.id.in_(list(product_ids)))
-            .options(selectinload(Product.variants))
-        ).all()
-        session.expunge_all()
-    by_id = {product.id: product for product in rows}
-    return [by_id[product_id] for product_id in product_ids if product_id in by_id]
 
 
 def followup_payload(product_id: str, followup: str) -> str:
@@ -42,7 +24,7 @@ def followup_payload(product_id: str, followup: str) -> str:
     return f"/{FOLLOWUP_INTENT}{entities}"
 
 
-def card(product: Product) -> dict[str, Any]:
+def card(product: ShownProduct) -> dict[str, Any]:
     """One carousel card, as the widget renders it (``type: product_cards``)."""
     return {
         "id": product.id,
@@ -62,12 +44,12 @@ def card(product: Product) -> dict[str, Any]:
     }
 
 
-def cards_message(products: Sequence[Product]) -> dict[str, Any]:
+def cards_message(products: Sequence[ShownProduct]) -> dict[str, Any]:
     """The custom payload of a carousel."""
     return {"type": "product_cards", "products": [card(product) for product in products]}
 
 
-def sizes_in_stock(product: Product) -> dict[str, list[str]]:
+def sizes_in_stock(product: ShownProduct) -> dict[str, list[str]]:
     """Sizes with stock, by colour (colours with nothing in stock are left out)."""
     by_colour: dict[str, list[str]] = {}
     for variant in product.variants:
@@ -76,7 +58,7 @@ def sizes_in_stock(product: Product) -> dict[str, list[str]]:
     return {colour: _size_order(sizes) for colour, sizes in sorted(by_colour.items())}
 
 
-def describe(product: Product) -> str:
+def describe(product: ShownProduct) -> str:
     """A few lines a shopper reads before deciding: price, rating, colours, sizes in stock."""
     lines = [
         f"{product.title} by {product.brand}: {_money(product)}, "
@@ -87,7 +69,7 @@ def describe(product: Product) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def stock_line(product: Product) -> str:
+def stock_line(product: ShownProduct) -> str:
     """ "In stock: black in S, M; blue in L." from the variants' stock now."""
     stock = sizes_in_stock(product)
     if not stock:
@@ -96,7 +78,7 @@ def stock_line(product: Product) -> str:
     return f"In stock: {listing}."
 
 
-def comparison(products: Sequence[Product]) -> dict[str, Any]:
+def comparison(products: Sequence[ShownProduct]) -> dict[str, Any]:
     """The custom payload of a side-by-side comparison (``type: product_comparison``)."""
     rows = [
         ("Price", [_money(product) for product in products]),
@@ -118,7 +100,7 @@ def comparison(products: Sequence[Product]) -> dict[str, Any]:
     }
 
 
-def compare_in_words(first: Product, second: Product) -> str:
+def compare_in_words(first: ShownProduct, second: ShownProduct) -> str:
     """One or two sentences on what differs most: price and rating."""
     parts = []
     difference = float(first.price - second.price)
@@ -134,7 +116,7 @@ def compare_in_words(first: Product, second: Product) -> str:
     return " ".join(parts)
 
 
-def _all_sizes(product: Product) -> list[str]:
+def _all_sizes(product: ShownProduct) -> list[str]:
     return sorted({variant.size for variant in product.variants if variant.stock > 0})
 
 
@@ -155,7 +137,7 @@ def _size_order(sizes: Sequence[str]) -> list[str]:
     return sorted(dict.fromkeys(sizes), key=key)
 
 
-def _money(product: Product) -> str:
+def _money(product: ShownProduct) -> str:
     return _money_of(float(product.price), product.currency)
 
 

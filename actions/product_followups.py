@@ -32,13 +32,12 @@ from actions.product_cards import (
     comparison,
     describe,
     followup_payload,
-    load_products,
     stock_line,
 )
 from actions.recommendations import goes_with
 from actions.search import SEARCH_FAILURES, new_search, search_query, show_results
 from actions.search_state import FOCUSED_SLOT, SearchState, shown_events, shown_products
-from aisle.models import Product
+from actions.shown_products import ShownProduct, load_products
 from aisle.settings import get_settings
 from catalog import SearchFilters
 from catalog.errors import UnknownProductError
@@ -75,7 +74,7 @@ class Turn:
         return [str(line["product_id"]) for line in lines or [] if isinstance(line, dict)]
 
     @cached_property
-    def shown_cards(self) -> list[Product]:
+    def shown_cards(self) -> list[ShownProduct]:
         """The products of the cards shown, read once per turn (several steps need them)."""
         return load_products(self.shown)
 
@@ -389,7 +388,7 @@ def _lift(filters: SearchFilters, names: frozenset[str]) -> SearchFilters:
     return filters
 
 
-def _similar_filters(turn: Turn, anchor: Product) -> SearchFilters:
+def _similar_filters(turn: Turn, anchor: ShownProduct) -> SearchFilters:
     """Constraints on similar items: a colour or size named; cheaper / pricier than the anchor."""
     wanted = turn.constraints
     price = float(anchor.price)
@@ -400,7 +399,7 @@ def _similar_filters(turn: Turn, anchor: Product) -> SearchFilters:
     return wanted
 
 
-def _meets(product: Product, wanted: SearchFilters) -> bool:
+def _meets(product: ShownProduct, wanted: SearchFilters) -> bool:
     price = float(product.price)
     if wanted.max_price is not None and price > wanted.max_price:
         return False

@@ -16,10 +16,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
-from actions.product_cards import cards_message, load_products
+from actions.product_cards import cards_message
 from actions.search_state import shown_events
+from actions.shown_products import ShownProduct, load_products
 from aisle.database import session_scope
-from aisle.models import Product
 from aisle.purchase_history import purchases_of
 from aisle.settings import get_settings
 from catalog.recommend import complementary, personal_picks, popular
@@ -52,7 +52,7 @@ def recommend_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Ev
     return shown_events(products)
 
 
-def goes_with(product_ids: Sequence[str], limit: int) -> list[Product]:
+def goes_with(product_ids: Sequence[str], limit: int) -> list[ShownProduct]:
     """Products often bought with ``product_ids`` (recent orders count more), in stock."""
     now = datetime.now(timezone.utc)
     with session_scope() as session:
@@ -76,6 +76,6 @@ def goes_with(product_ids: Sequence[str], limit: int) -> list[Product]:
     return in_stock(load_products([product_id for product_id, _ in scored]))[:limit]
 
 
-def in_stock(products: Sequence[Product]) -> list[Product]:
+def in_stock(products: Sequence[ShownProduct]) -> list[ShownProduct]:
     """Drops products with nothing left to sell: a pick the shopper cannot buy is noise."""
     return [product for product in products if product.stock > 0]

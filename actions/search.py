@@ -22,9 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import resources
 from actions.escalation import hand_over_after_failure
-from actions.product_cards import cards_message, load_products
+from actions.product_cards import cards_message
 from actions.recommendations import recommend_for
 from actions.search_state import SHOWN_SLOT, SearchState, shown_events
+from actions.shown_products import load_products
 from aisle.settings import get_settings
 from catalog import CatalogIndexError
 from catalog.relaxation import RelaxedSearch, search_relaxing

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from aisle.models import Product
+from actions.shown_products import ShownProduct
 from catalog import SearchFilters
 
 QUERY_SLOT = "search_query"
@@ -87,7 +87,7 @@ class SearchState:
         return events
 
 
-def shown_events(products: Sequence[Product]) -> list[EventType]:
+def shown_events(products: Sequence[ShownProduct]) -> list[EventType]:
     """Remembers which cards the shopper now sees ("the second one" means the second of these)."""
     return [SlotSet(SHOWN_SLOT, [product.id for product in products]), SlotSet(FOCUSED_SLOT, None)]
 
