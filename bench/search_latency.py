@@ -12,8 +12,9 @@ that the build used before, on the same products in the same run.
 
 One request is what the action server does for a shopper query from the
 labelled set: parse filters + typo fix + encode (the index's ONNX encoder) +
-dense search in the filter mask + BM25 + fusion + the SQL fetch of the ten
-product cards from the shop DB (synthetic ids map to their demo product).
+dense search in the filter mask + BM25 + fusion + the fetch of the ten products
+and their variants from the shop DB by the action server's own
+``actions.shown_products.load_products`` (synthetic ids map to their demo product).
 The baseline, timed in the same run on the same queries, is the plain pipeline:
 sentence-transformers (torch fp32) encode + flat FAISS search, nothing else.
 Each figure is printed with the 1-minute load average when it was taken (the
@@ -40,11 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import faiss
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from aisle.database import session_scope
-from aisle.models import Product
+from actions.shown_products import load_products
 from bench.query_set import make_queries, read_products
 from catalog import CatalogIndex, CatalogProduct, encode, load_encoder, product_text
 from catalog.dense import DenseIndex
@@ -102,22 +100,13 @@ def synthetic(index: CatalogIndex, size: int, sources: dict[str, str]) -> Catalo
     return CatalogIndex(DenseIndex.build(noisy), products, meta, encoder=index.encoder)
 
 
-def fetch_cards(ids: list[str]) -> int:
-    """The action server's card fetch: the products and their variants, by id."""
-    with session_scope() as session:
-        rows = session.scalars(
-            select(Product).where(Product.id.in_(ids)).options(selectinload(Product.variants))
-        ).all()
-        return sum(len(row.variants) for row in rows)
-
-
 def time_requests(index: CatalogIndex, queries: list[str], sources: dict[str, str]) -> list[float]:
     """Milliseconds per full request: search (encode included) + the cards' DB fetch."""
     samples = []
     for query in queries:
         started = time.perf_counter()
         hits = index.search(query, k=10)
-        fetch_cards([sources.get(hit.product_id, hit.product_id) for hit in hits])
+        load_products([sources.get(hit.product_id, hit.product_id) for hit in hits])
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
