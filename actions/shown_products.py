@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from aisle.database import get_engine
 from aisle.models import Product, ProductVariant
@@ -82,6 +82,16 @@ _VARIANT_COLUMNS = (
     _VARIANTS.c.stock,
 )
 
+# Built once: the ids are an expanding parameter, so a call only binds them.
+_PRODUCTS_BY_ID = select(*_PRODUCT_COLUMNS).where(
+    _PRODUCTS.c.id.in_(bindparam("ids", expanding=True))
+)
+_VARIANTS_BY_PRODUCT = (
+    select(*_VARIANT_COLUMNS)
+    .where(_VARIANTS.c.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_VARIANTS.c.sku)
+)
+
 
 def load_products(product_ids: Sequence[str]) -> list[ShownProduct]:
     """Returns the products in the order of ``product_ids``, skipping ids the shop no longer has."""
@@ -89,14 +99,8 @@ def load_products(product_ids: Sequence[str]) -> list[ShownProduct]:
         return []
     ids = list(product_ids)
     with get_engine().connect() as connection:
-        product_rows = connection.execute(
-            select(*_PRODUCT_COLUMNS).where(_PRODUCTS.c.id.in_(ids))
-        ).all()
-        variant_rows = connection.execute(
-            select(*_VARIANT_COLUMNS)
-            .where(_VARIANTS.c.product_id.in_(ids))
-            .order_by(_VARIANTS.c.sku)
-        ).all()
+        product_rows = connection.execute(_PRODUCTS_BY_ID, {"ids": ids}).all()
+        variant_rows = connection.execute(_VARIANTS_BY_PRODUCT, {"ids": ids}).all()
     variants: dict[str, list[ShownVariant]] = {}
     for product_id, sku, colour, size, stock in variant_rows:
         variants.setdefault(product_id, []).append(ShownVariant(sku, colour, size, stock))
