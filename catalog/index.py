@@ -13,8 +13,9 @@ A saved index is a folder of four files:
 - ``products.jsonl``: the products (attributes for filters, text for BM25), in row order;
 - ``meta.json``: model name, dimension, count, index kind, build time, format version, the
   word pieces each product was embedded at and what embedded it (:mod:`catalog.embedding`);
-- ``encoder.onnx``: the build's model exported to ONNX (:mod:`catalog.onnx_encoder`),
-  which embedded the products and with which serving encodes queries without torch. It
+- ``encoder.onnx``: the build's model exported to ONNX (:mod:`catalog.onnx_encoder`), the
+  graph (int8 by default) that embedded the products and with which serving encodes queries
+  without torch. It
   is optional: an index without it still searches, through torch, and says so in the log.
 
 Each file is written to a temporary name and renamed into place, ``meta.json``
@@ -215,8 +216,8 @@ class CatalogIndex:
             show_progress: Draw a progress bar on stderr while embedding.
             model_name: Name recorded in ``meta.json``; pass it with a non-default encoder.
             kind: ``"flat"`` or ``"ivf"``; by default chosen by size (:func:`index_kind`).
-            precision: Weights the products are embedded with (the query encoder saved
-                with the index is fp32 either way).
+            precision: Weights the products are embedded with; :meth:`save` writes
+                the same graph as the query encoder.
 
         Raises:
             CatalogError: ``products`` is empty or repeats an id.
@@ -245,7 +246,10 @@ class CatalogIndex:
             max_seq_length=DOCUMENT_TOKENS,
             embedder=embedded.embedder,
         )
-        index = cls(dense, products, meta, encoder=model, onnx_path=embedded.onnx_path)
+        # Queries go through what embedded the products, as after save() and load().
+        onnx_embedded = embedded.onnx_path is not None and embedded.embedder != TORCH_EMBEDDER
+        query_encoder = None if onnx_embedded else model
+        index = cls(dense, products, meta, encoder=query_encoder, onnx_path=embedded.onnx_path)
         index._workdir = workdir  # holds the export until save() copies it
         logger.info("indexed %d products in %.1fs", len(index), time.perf_counter() - started)
         return index
@@ -344,10 +348,14 @@ class CatalogIndex:
         queries: Sequence[str],
         k: int = 10,
         *,
-        batch_size: int = 64,
         options: _Options | None = None,
     ) -> list[list[SearchHit]]:
-        """Searches several queries with one batched encode; one hit list per query."""
+        """Searches several queries; one hit list per query, each as :meth:`search` gives it.
+
+        Queries are encoded one per forward pass: the int8 graph quantizes its activations
+        per batch, so in a batch a query's vector (and its results) would depend on the
+        queries next to it. One short query costs ~1.7 ms, so batching would save little.
+        """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         if not queries:
@@ -357,7 +365,7 @@ class CatalogIndex:
         vectors: np.ndarray | None = None
         if options.mode != "lexical":
             texts = [plan.text for plan in plans]
-            vectors = encode(texts, batch_size=batch_size, encoder=self.encoder)
+            vectors = encode(texts, batch_size=1, encoder=self.encoder)
         return [
             self._search_one(plan, None if vectors is None else vectors[i], k, options.mode)
             for i, plan in enumerate(plans)
