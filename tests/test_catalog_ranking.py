@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from catalog import CatalogProduct
@@ -157,6 +159,49 @@ def test_attribute_masks_and_live_stock() -> None:
     table.kill(2)
     assert rows(max_price=100) == [0, 1]
     assert not table.set_stock("nope", 1)
+
+
+def test_variant_filters_agree_with_reading_every_variant_through_stock_changes() -> None:
+    """Colour, size and stock filters read postings and per-row counts, not every variant:
+    they must keep meaning "one variant with that colour and size, in stock" while stock
+    changes and products are appended in several batches."""
+    rng = random.Random(7)
+    colours, sizes = ["red", "navy", "grey", "black"], ["S", "M", "L", "10"]
+    stock: dict[str, tuple[int, str, str, int]] = {}  # sku -> (row, colour, size, stock)
+    table = AttributeTable()
+    for batch in range(3):
+        products = []
+        for offset in range(40):
+            row = batch * 40 + offset
+            picked = [
+                (rng.choice(colours), rng.choice(sizes), rng.choice([0, 0, 1, 4]))
+                for _ in range(rng.randint(1, 5))
+            ]
+            variants = list({(c, s): (c, s, n) for c, s, n in picked}.values())
+            products.append(_product(f"P{row}", 50, variants))
+            stock.update({f"P{row}-{c}-{s}": (row, c, s, n) for c, s, n in variants})
+        table.extend(products)
+        for sku in rng.sample(sorted(stock), 15):
+            row, colour, size, _ = stock[sku]
+            stock[sku] = (row, colour, size, rng.choice([0, 3]))
+            assert table.set_stock(sku, stock[sku][3])
+
+        for _ in range(60):
+            wanted = SearchFilters(
+                colours=frozenset(rng.sample([*colours, "pink"], rng.randint(0, 2))),
+                sizes=frozenset(rng.sample(sizes, rng.randint(0, 2))),
+                in_stock=rng.random() < 0.5,
+            )
+            expected = sorted(
+                {
+                    row
+                    for row, colour, size, count in stock.values()
+                    if (not wanted.colours or colour in wanted.colours)
+                    and (not wanted.sizes or size in wanted.sizes)
+                    and (count > 0 or not (wanted.in_stock or wanted.sizes))
+                }
+            )
+            assert table.mask(wanted).nonzero()[0].tolist() == expected, wanted
 
 
 def test_ndcg_and_recall() -> None:
