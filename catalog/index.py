@@ -434,17 +434,20 @@ class CatalogIndex:
         return convex_fusion(cosines, lexical, DENSE_SHARE, k)
 
     def _lexical_ranking(self, plan: _Plan, candidates: int) -> list[tuple[int, float]]:
-        """The best BM25 rows among the allowed ones; rows matching no term are left out."""
-        scores = self._lexical.scores(plan.text, typo_tolerant=False)
+        """The best BM25 rows among the allowed ones; rows matching no term are left out.
+
+        Only the rows matching a term are masked and ranked (ties: lower row first).
+        """
+        rows, scores = self._lexical.matches(plan.text, typo_tolerant=False)
         if plan.mask is not None:
-            scores = np.where(plan.mask[: len(scores)], scores, 0.0)
-        matched = int(np.count_nonzero(scores))
-        take = min(candidates, matched)
+            allowed = plan.mask[rows]
+            rows, scores = rows[allowed], scores[allowed]
+        take = min(candidates, len(rows))
         if take == 0:
             return []
-        top = np.argpartition(-scores, take - 1)[:take]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(row), float(scores[row])) for row in top]
+        top = np.argpartition(-scores, take - 1)[:take] if take < len(rows) else np.arange(take)
+        top = top[np.lexsort((rows[top], -scores[top]))]
+        return list(zip(rows[top].tolist(), scores[top].tolist(), strict=True))
 
     # --- neighbours -----------------------------------------------------------------------
 

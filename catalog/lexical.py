@@ -4,8 +4,13 @@ Dense vectors find meaning but blur exact words (a brand, "merino", "gtx"); BM25
 scores those. The bulk of the catalog is scored by ``bm25s`` (a sparse matrix of
 precomputed term scores); products added or changed since the last build form a
 small delta scored here with the same formula and the same statistics, so an
-update does not rebuild the matrix. :meth:`LexicalIndex.compacted` folds the
-delta back in.
+update does not rebuild the matrix; loading a saved index builds it afresh, the
+delta folded in.
+
+A query reads only the postings of its terms (:meth:`LexicalIndex.matches`): at a
+million products a common word matches a few percent of them, and scoring,
+masking and ranking a dense array of every product cost more than the rest of a
+search.
 
 Typo tolerance: a query word the catalog never uses is replaced by the catalog
 word closest in edit distance (1 edit for words of 5-8 letters, 2 from 9), so
@@ -163,17 +168,39 @@ class LexicalIndex:
         Rows in the delta are scored from their delta text; the caller masks
         deleted rows.
         """
+        rows, scores = self.matches(query, typo_tolerant=typo_tolerant)
+        out = np.zeros(len(self), dtype=np.float32)
+        out[rows] = scores
+        return out
+
+    def matches(self, query: str, *, typo_tolerant: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Returns ``(rows, scores)``: the rows matching a term of ``query``, ascending, and
+        their BM25 scores (as :meth:`scores` gives them, without the zeros)."""
         text = self.correct(query) if typo_tolerant else query
         terms = [int(t) for t in dict.fromkeys(self._ids(tokenize(text), grow=False).tolist())]
-        out = np.zeros(len(self), dtype=np.float32)
-        if not terms:
-            return out
-        base_terms = [term for term in terms if term < self._base_vocab]
-        if base_terms:
-            out[: self._base_count] = self._bm25.get_scores(base_terms)
-        for row, counts in self._delta.items():
-            out[row] = self._delta_score(terms, counts)
-        return out
+        rows, scores = self._base_matches([term for term in terms if term < self._base_vocab])
+        if not self._delta or not terms:
+            return rows, scores
+        delta = {row: self._delta_score(terms, counts) for row, counts in self._delta.items()}
+        keep = ~np.isin(rows, list(delta))
+        matched = [(row, score) for row, score in sorted(delta.items()) if score > 0]
+        rows = np.concatenate([rows[keep], np.array([r for r, _ in matched], np.int64)])
+        scores = np.concatenate([scores[keep], np.array([s for _, s in matched], np.float32)])
+        order = np.argsort(rows, kind="stable")
+        return rows[order], scores[order]
+
+    def _base_matches(self, terms: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Sums the precomputed per-term scores of bm25s's term-major (CSC) matrix."""
+        matrix = self._bm25.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        spans = [slice(indptr[term], indptr[term + 1]) for term in terms]
+        if not spans:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        if len(spans) == 1:
+            return indices[spans[0]].astype(np.int64), data[spans[0]].astype(np.float32)
+        rows, inverse = np.unique(np.concatenate([indices[s] for s in spans]), return_inverse=True)
+        summed = np.bincount(inverse, weights=np.concatenate([data[s] for s in spans]))
+        return rows.astype(np.int64), summed.astype(np.float32)
 
     def _delta_score(self, terms: list[int], counts: Counter[int]) -> float:
         """Scores one delta document with bm25s's Lucene formula and the base statistics."""

@@ -53,6 +53,20 @@ def test_bm25_delta_rows_score_like_built_rows() -> None:
     assert int(delta.scores("kayak").argmax()) == 4
 
 
+def test_bm25_matches_are_the_scored_rows_of_base_and_delta_alike() -> None:
+    lexical = LexicalIndex.build(["Waterproof rain jacket", "Cast iron pan", "Merino rain socks"])
+    lexical.set_row(3, "Rain pan lid")
+    lexical.set_row(4, "Kayak paddle")
+
+    rows, scores = lexical.matches("rain pan")
+
+    assert rows.tolist() == [0, 1, 2, 3]  # ascending, no row without a matching term
+    assert scores.tolist() == lexical.scores("rain pan")[rows].tolist()
+    assert scores[3] > scores[0]  # both words beat one
+    assert lexical.matches("kayak")[0].tolist() == [4]
+    assert lexical.matches("tent")[0].tolist() == []
+
+
 def test_fusion_rewards_rows_both_rankers_like() -> None:
     cosines = {1: 0.80, 2: 0.70, 3: 0.40, 4: 0.30}
     fused = convex_fusion(cosines, [(3, 9.0), (4, 8.0), (1, 6.0)], dense_share=0.5, limit=3)
