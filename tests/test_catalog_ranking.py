@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
+import catalog.lexical
 from catalog import CatalogProduct
 from catalog.attributes import AttributeTable
 from catalog.evaluation import ndcg_at_k, recall_at_k
@@ -53,7 +55,11 @@ def test_bm25_delta_rows_score_like_built_rows() -> None:
     assert int(delta.scores("kayak").argmax()) == 4
 
 
-def test_bm25_matches_are_the_scored_rows_of_base_and_delta_alike() -> None:
+@pytest.mark.parametrize("dense_sum_ratio", [0, 10**9])  # sort-and-merge, sum-every-row
+def test_bm25_matches_are_the_scored_rows_of_base_and_delta_alike(
+    dense_sum_ratio: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog.lexical, "DENSE_SUM_RATIO", dense_sum_ratio)
     lexical = LexicalIndex.build(["Waterproof rain jacket", "Cast iron pan", "Merino rain socks"])
     lexical.set_row(3, "Rain pan lid")
     lexical.set_row(4, "Kayak paddle")
@@ -61,7 +67,12 @@ def test_bm25_matches_are_the_scored_rows_of_base_and_delta_alike() -> None:
     rows, scores = lexical.matches("rain pan")
 
     assert rows.tolist() == [0, 1, 2, 3]  # ascending, no row without a matching term
-    assert scores.tolist() == lexical.scores("rain pan")[rows].tolist()
+
+    def bm25(df: int) -> float:  # Lucene BM25 of one term, tf 1, every text 3 terms long
+        return math.log(1 + (3 - df + 0.5) / (df + 0.5)) / (1 + 1.5)
+
+    rain, pan = bm25(df=2), bm25(df=1)  # document frequencies of the three built texts
+    assert scores.tolist() == pytest.approx([rain, pan, rain, rain + pan], rel=1e-5)
     assert scores[3] > scores[0]  # both words beat one
     assert lexical.matches("kayak")[0].tolist() == [4]
     assert lexical.matches("tent")[0].tolist() == []
