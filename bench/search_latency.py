@@ -23,6 +23,7 @@ machine is shared).
     .venv/bin/python bench/search_latency.py --sizes 2200 50000 [--requests 300] [--quick]
     .venv/bin/python bench/search_latency.py --sizes 1000000 --requests 200   # once: ~GBs
     .venv/bin/python bench/search_latency.py --build-only   # build throughput alone
+    .venv/bin/python bench/search_latency.py --sizes 50000 --stages   # where a request's time goes
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from actions.shown_products import load_products
 from bench.query_set import make_queries, read_products
 from catalog import CatalogIndex, CatalogProduct, encode, load_encoder, product_text
 from catalog.dense import DenseIndex
-from catalog.index import IndexMeta
+from catalog.index import CANDIDATES, IndexMeta, SearchOptions
 from catalog.onnx_encoder import OnnxEncoder
 
 if TYPE_CHECKING:
@@ -109,6 +110,46 @@ def time_requests(index: CatalogIndex, queries: list[str], sources: dict[str, st
         load_products([sources.get(hit.product_id, hit.product_id) for hit in hits])
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+STAGES = ("plan (typo fix, filters, mask)", "encode", "FAISS", "BM25", "fusion", "card fetch")
+
+
+def time_stages(index: CatalogIndex, queries: list[str], sources: dict[str, str]) -> None:
+    """Prints p50 / p90 / p99 ms of each stage of a request, timed one after the other.
+
+    The stages are the ones :meth:`CatalogIndex.search` runs (its private steps, called
+    here in the same order), so the figures say where a request's time goes; their sum is
+    close to, not exactly, the request's time.
+    """
+    options = SearchOptions()
+    samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    for query in queries:
+        marks = [time.perf_counter()]
+        plan = index._plan(query, options, 10)
+        marks.append(time.perf_counter())
+        vector = encode([plan.text], batch_size=1, encoder=index.encoder)[0]
+        marks.append(time.perf_counter())
+        scores, rows = index._dense.search(vector, CANDIDATES, plan.mask)
+        marks.append(time.perf_counter())
+        lexical = index._lexical_ranking(plan, CANDIDATES)
+        marks.append(time.perf_counter())
+        dense = [
+            (r, v) for r, v in zip(rows[0].tolist(), scores[0].tolist(), strict=True) if r >= 0
+        ]
+        fused = index._fuse(vector, dense, lexical, 10)
+        marks.append(time.perf_counter())
+        ids = [str(index._rows[row]) for row, _ in fused]
+        load_products([sources.get(product_id, product_id) for product_id in ids])
+        marks.append(time.perf_counter())
+        for stage, start, end in zip(STAGES, marks[:-1], marks[1:], strict=True):
+            samples[stage].append((end - start) * 1000)
+    print(f"| stage, {len(index):,} products | p50 ms | p90 ms | p99 ms |")
+    print("| --- | --- | --- | --- |")
+    for stage, values in samples.items():
+        ordered = sorted(values)
+        p50, p99 = percentiles(values)
+        print(f"| {stage} | {p50:.2f} | {ordered[int(0.9 * (len(ordered) - 1))]:.2f} | {p99:.2f} |")
 
 
 def time_baseline(index: CatalogIndex, queries: list[str]) -> list[float]:
@@ -214,6 +255,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--build-sample", type=int, default=2200, help="products built")
     parser.add_argument("--build-only", action="store_true", help="only the build throughput")
+    parser.add_argument(
+        "--stages", action="store_true", help="per-stage times of a request at each size"
+    )
     parser.add_argument("--quick", action="store_true", help="100 requests, 512-product build")
     parser.add_argument(
         "--faiss-sizes", type=int, nargs="*", default=[], help="flat vs IVF at these sizes"
@@ -240,17 +284,22 @@ def main() -> None:
         faiss_crossover(demo, args.faiss_sizes)
         return
     print(f"serving process (load index + one search): {serving_memory(args.index)}, load {load()}")
-    print(
-        "| products | kind | request p50 / p99 ms | load | baseline p50 / p99 ms | load "
-        "| speed-up p50 | FAISS MiB | make s | bench RSS MiB |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    if not args.stages:
+        print(
+            "| products | kind | request p50 / p99 ms | load | baseline p50 / p99 ms | load "
+            "| speed-up p50 | FAISS MiB | make s | bench RSS MiB |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in args.sizes:
         started = time.perf_counter()
         sources: dict[str, str] = {}
         index = demo if size == len(demo) else synthetic(demo, size, sources)
         made = time.perf_counter() - started
         index.search("warm up", k=1)
+        if args.stages:
+            time_stages(index, queries, sources)
+            del index
+            continue
         p50, p99 = percentiles(time_requests(index, queries, sources))
         at = load()
         b50, b99 = percentiles(time_baseline(index, queries))
@@ -262,7 +311,8 @@ def main() -> None:
             flush=True,
         )
         del index
-    build_throughput(products, args.build_sample)
+    if not args.stages:
+        build_throughput(products, args.build_sample)
 
 
 if __name__ == "__main__":
