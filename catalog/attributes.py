@@ -52,8 +52,9 @@ class _Codes:
 class _Postings:
     """Variant positions by colour or size code, so a colour filter reads only its variants.
 
-    Scanning every variant's colour was the largest part of a filtered search at a million
-    products (11.5M variants); the postings of one colour are a few percent of that. Each
+    Scanning every variant's colour, size and stock made the filter mask up to 3 ms of a
+    search at 50,000 products (575,000 variants; 0.64 ms at p90 since), and that scan grows
+    with the catalog, where one colour's postings are a small part of it. Each
     batch of appended variants adds one sorted chunk per code; a lookup joins the chunks
     once and keeps the join.
     """

@@ -15,8 +15,8 @@ A saved index is a folder of four files:
   word pieces each product was embedded at and what embedded it (:mod:`catalog.embedding`);
 - ``encoder.onnx``: the build's model exported to ONNX (:mod:`catalog.onnx_encoder`), the
   graph (int8 by default) that embedded the products and with which serving encodes queries
-  without torch. It
-  is optional: an index without it still searches, through torch, and says so in the log.
+  without torch. It is optional: an index without it still searches, through torch, and says
+  so in the log.
 
 Each file is written to a temporary name and renamed into place, ``meta.json``
 last, and loading cross-checks the three, so a reader never silently mixes two

@@ -7,10 +7,10 @@ small delta scored here with the same formula and the same statistics, so an
 update does not rebuild the matrix; loading a saved index builds it afresh, the
 delta folded in.
 
-A query reads only the postings of its terms (:meth:`LexicalIndex.matches`): at a
-million products a common word matches a few percent of them, and scoring,
-masking and ranking a dense array of every product cost more than the rest of a
-search.
+A query reads only the postings of its terms (:meth:`LexicalIndex.matches`), and
+only the rows they match are masked and ranked, where a dense array of every
+product was scored, masked and ranked before; rare words then cost only their few
+rows (common words still touch most rows: :data:`DENSE_SUM_RATIO`).
 
 Typo tolerance: a query word the catalog never uses is replaced by the catalog
 word closest in edit distance (1 edit for words of 5-8 letters, 2 from 9), so
