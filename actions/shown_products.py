@@ -13,7 +13,7 @@ again (nothing is cached), so prices and stock are current.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
@@ -62,17 +62,9 @@ class ShownProduct:
         return sum(variant.stock for variant in self.variants)
 
 
-_PRODUCT_COLUMNS = (
-    _PRODUCTS.c.id,
-    _PRODUCTS.c.title,
-    _PRODUCTS.c.description,
-    _PRODUCTS.c.brand,
-    _PRODUCTS.c.category,
-    _PRODUCTS.c.price,
-    _PRODUCTS.c.currency,
-    _PRODUCTS.c.rating,
-    _PRODUCTS.c.rating_count,
-    _PRODUCTS.c.image_url,
+# The view's own fields name the columns read, so the two cannot drift apart.
+_PRODUCT_COLUMNS = tuple(
+    _PRODUCTS.c[field.name] for field in fields(ShownProduct) if field.name != "variants"
 )
 _VARIANT_COLUMNS = (
     _VARIANTS.c.product_id,
@@ -105,19 +97,7 @@ def load_products(product_ids: Sequence[str]) -> list[ShownProduct]:
     for product_id, sku, colour, size, stock in variant_rows:
         variants.setdefault(product_id, []).append(ShownVariant(sku, colour, size, stock))
     by_id = {
-        row.id: ShownProduct(
-            id=row.id,
-            title=row.title,
-            description=row.description,
-            brand=row.brand,
-            category=row.category,
-            price=row.price,
-            currency=row.currency,
-            rating=row.rating,
-            rating_count=row.rating_count,
-            image_url=row.image_url,
-            variants=tuple(variants.get(row.id, ())),
-        )
+        row.id: ShownProduct(**row._mapping, variants=tuple(variants.get(row.id, ())))
         for row in product_rows
     }
     return [by_id[product_id] for product_id in ids if product_id in by_id]
